@@ -1,0 +1,175 @@
+"""The ``canlearn`` command line. Every command prints a short summary, or JSON with ``--json``.
+
+Bad input gets one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from .network import PRESET_NAMES
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _finite(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {v}")
+    return v
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(_finite(t.strip()) for t in text.split(","))
+
+
+def _positive_floats(text: str) -> tuple[float, ...]:
+    vals = _floats(text)
+    if any(v <= 0 for v in vals):
+        raise argparse.ArgumentTypeError(f"every value must be positive: {text!r}")
+    return vals
+
+
+def _seed(text: str) -> int:
+    v = _int(text)
+    if not 0 <= v < 2**32:
+        raise argparse.ArgumentTypeError(f"seed must be in [0, 2**32), got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="canlearn", description="Can this network learn this data? Proofs and numbers.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a preset by gradient descent (defaults reproduce the seed)")
+    t.add_argument("--arch", choices=PRESET_NAMES, default="none")
+    t.add_argument("--seed", type=_seed, default=0)
+    t.add_argument("--rate", type=_finite, default=5.0)
+    t.add_argument("--iterations", type=_positive_int, default=800)
+    t.add_argument("--init", type=_floats, default=None, metavar="W1,W2,...")
+    t.add_argument("--json", action="store_true")
+
+    g = sub.add_parser("gradcheck", help="check the hand-coded backprop against SymPy and finite differences")
+    g.add_argument("--arch", choices=PRESET_NAMES, default="none")
+    g.add_argument("--points", type=_positive_int, default=200)
+    g.add_argument(
+        "--function",
+        choices=("backprop", "seed"),
+        default="backprop",
+        help="which hand-coded gradient to check (seed: the question's formulas, arch none)",
+    )
+    g.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("bench", help="time the compiled symbolic gradient against hand-coded backprop")
+    b.add_argument("--arch", choices=PRESET_NAMES + ("all",), default="all")
+    b.add_argument("--points", type=_positive_int, default=10**6)
+    b.add_argument("--repeats", type=_positive_int, default=5)
+    b.add_argument("--json", action="store_true")
+    return p
+
+
+def _train(args):
+    from .network import preset
+    from .seed import seed_loop
+    from .training import train
+
+    problem = preset(args.arch)
+    if args.init is not None and len(args.init) != problem.n_params:
+        raise UsageError(
+            f"--init needs {problem.n_params} weights ({', '.join(problem.param_names)}), got {len(args.init)}"
+        )
+    if args.arch == "none":
+        result = seed_loop(args.seed, rate=args.rate, iterations=args.iterations, init=args.init)
+    else:
+        result = train(problem, args.init, seed=args.seed, rate=args.rate, iterations=args.iterations)
+    return result.to_json(), repr(result)
+
+
+def _gradcheck(args):
+    from . import backprop
+    from .gradcheck import gradcheck
+    from .network import preset
+    from .seed import seed_gradient
+
+    problem = preset(args.arch)
+    if args.function == "seed":
+        if args.arch != "none":
+            raise UsageError("--function seed exists only for --arch none (the seed's own network)")
+        fn = seed_gradient
+    else:
+
+        def fn(w):
+            return backprop.gradient(problem, w)
+
+    result = gradcheck(fn, problem, n_points=args.points)
+    lines = [repr(result)]
+    for c in result.per_parameter:
+        lines.append(
+            f"  {c.name:>4}: max abs {c.max_abs_error:.3g}, max rel {c.max_rel_error:.3g}, "
+            f"finite differences {c.fd_max_abs_error:.3g}  {'ok' if c.passed else 'FAIL'}"
+        )
+    if not result.passed:
+        lines.append(result.message)
+    return result.to_json(), "\n".join(lines), (0 if result.passed else 1)
+
+
+def _bench(args):
+    from .bench import run_bench
+
+    report = run_bench(args.arch, n_points=args.points, repeats=args.repeats)
+    return report.to_json(), report.summary()
+
+
+COMMANDS = {"train": _train, "gradcheck": _gradcheck, "bench": _bench}
+
+
+def main(argv=None) -> int:
+    from .io import dumps
+
+    try:
+        args = build_parser().parse_args(argv)
+        out = COMMANDS[args.command](args)
+    except (UsageError, ValueError) as e:
+        print(f"canlearn: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("canlearn: interrupted", file=sys.stderr)
+        return 130
+    payload, text, code = out if len(out) == 3 else (*out, 0)
+    sys.stdout.write(dumps(payload) if getattr(args, "json", False) else text + "\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

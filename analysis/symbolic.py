@@ -1,0 +1,216 @@
+"""Exact loss, gradient and Hessian in SymPy, and their compiled numeric forms.
+
+``sigma`` is a proper SymPy function: sigma(0) = 1/2, sigma(+-oo) = 1, 0, derivative
+sigma*(1 - sigma), real and positive for real arguments, printed as \\sigma in LaTeX. Its
+numeric forms are ``numerics.sigmoid`` (float) and 1/(1 + exp(-t)) in mpmath (high precision).
+Everything is built lazily and cached per problem: importing this module does no algebra.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .network import Problem
+from .numerics import as_points, sigmoid
+
+
+class sigma(sp.Function):  # noqa: N801 - SymPy functions are lower-case by convention
+    """The logistic sigmoid 1/(1 + exp(-t))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, t):
+        if t.is_zero:
+            return sp.S.Half
+        if t is sp.S.Infinity:
+            return sp.S.One
+        if t is sp.S.NegativeInfinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigma(self.args[0])
+        return s * (1 - s)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_extended_real:
+            return True
+        return None
+
+    def _eval_is_finite(self):
+        if self.args[0].is_extended_real:
+            return True
+        return None
+
+    def _eval_rewrite_as_exp(self, t, **kwargs):
+        return 1 / (1 + sp.exp(-t))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        body = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return rf"{body}^{{{exp}}}" if exp is not None else body
+
+
+def mp_sigma(t):
+    """sigma at mpmath precision."""
+    return 1 / (1 + mpmath.exp(-t))
+
+
+def _exact(v: float) -> sp.Rational:
+    """The exact rational value of a float (datasets are stored as floats)."""
+    return sp.Rational(v)
+
+
+def _build_outputs(problem: Problem, params):
+    """Network outputs as SymPy expressions: one tuple of outputs per sample."""
+    net = problem.network
+    # Reuse the numeric unpacking on an object array of symbols, so the order is defined once.
+    layers = net.unpack(np.array(params, dtype=object))
+    outs = []
+    for x in problem.data.inputs:
+        h = [_exact(v) for v in x]
+        for (W, b), layer in zip(layers, net.layers):
+            a = [sum((W[o, i] * h[i] for i in range(len(h))), sp.S.Zero) for o in range(layer.size)]
+            if b is not None:
+                a = [a_o + b[o] for o, a_o in enumerate(a)]
+            h = [sigma(a_o) for a_o in a]
+        outs.append(tuple(h))
+    return tuple(outs)
+
+
+@dataclass(frozen=True, eq=False)
+class SymbolicModel:
+    """Exact expressions for one problem. Build with :func:`symbolic`."""
+
+    problem: Problem
+    params: tuple[sp.Symbol, ...]
+    outputs: tuple[tuple[sp.Expr, ...], ...]
+    loss: sp.Expr
+
+    @cached_property
+    def gradient(self) -> tuple[sp.Expr, ...]:
+        return tuple(sp.diff(self.loss, p) for p in self.params)
+
+    @cached_property
+    def hessian(self) -> sp.ImmutableMatrix:
+        g = self.gradient
+        return sp.ImmutableMatrix(len(g), len(g), lambda i, j: sp.diff(g[i], self.params[j]))
+
+    def __repr__(self) -> str:
+        return f"SymbolicModel({self.problem.name!r}, L = {self.loss})"
+
+
+@cache
+def symbolic(problem: Problem) -> SymbolicModel:
+    """The exact loss L = 1/2 sum (d - z)^2 of ``problem`` (gradient and Hessian on demand)."""
+    params = tuple(sp.Symbol(name, real=True) for name in problem.param_names)
+    outputs = _build_outputs(problem, params)
+    loss = sp.S.Half * sum(
+        ((_exact(d) - z) ** 2 for ds, zs in zip(problem.data.targets, outputs) for d, z in zip(ds, zs)),
+        sp.S.Zero,
+    )
+    return SymbolicModel(problem, params, outputs, loss)
+
+
+def _lambdify(params, exprs, precision: str):
+    if precision == "float":
+        modules = [{"sigma": sigmoid}, "numpy"]
+    else:
+        modules = [{"sigma": mp_sigma}, "mpmath"]
+    return sp.lambdify(params, list(exprs), modules=modules, cse=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Compiled:
+    """Compiled numeric loss, gradient and Hessian of a problem; vectorised over (..., n_params)."""
+
+    problem: Problem
+    model: SymbolicModel
+
+    @cached_property
+    def _loss_f(self):
+        return _lambdify(self.model.params, [self.model.loss], "float")
+
+    @cached_property
+    def _grad_f(self):
+        return _lambdify(self.model.params, self.model.gradient, "float")
+
+    @cached_property
+    def _hess_f(self):
+        return _lambdify(self.model.params, list(self.model.hessian), "float")
+
+    @cached_property
+    def _grad_mp(self):
+        return _lambdify(self.model.params, self.model.gradient, "mpmath")
+
+    @cached_property
+    def _loss_mp(self):
+        return _lambdify(self.model.params, [self.model.loss], "mpmath")
+
+    def _call(self, f, w, shape):
+        w = as_points(w, self.problem.n_params)
+        cols = f(*np.moveaxis(w, -1, 0))
+        lead = w.shape[:-1]
+        out = np.stack([np.broadcast_to(np.asarray(c, dtype=float), lead) for c in cols], axis=-1)
+        return out.reshape(lead + shape)
+
+    def loss(self, w) -> np.ndarray:
+        return self._call(self._loss_f, w, ())
+
+    def gradient(self, w) -> np.ndarray:
+        return self._call(self._grad_f, w, (self.problem.n_params,))
+
+    def hessian(self, w) -> np.ndarray:
+        n = self.problem.n_params
+        return self._call(self._hess_f, w, (n, n))
+
+    def gradient_mp(self, w, dps: int) -> list[mpmath.mpf]:
+        """The exact gradient at one point, evaluated with ``dps`` decimal digits."""
+        with mpmath.workdps(dps):
+            return [mpmath.mpf(g) for g in self._grad_mp(*[mpmath.mpf(float(v)) for v in w])]
+
+    def loss_mp(self, w, dps: int) -> mpmath.mpf:
+        with mpmath.workdps(dps):
+            return mpmath.mpf(self._loss_mp(*[mpmath.mpf(float(v)) for v in w])[0])
+
+
+@cache
+def compiled(problem: Problem) -> Compiled:
+    """Compiled functions for ``problem`` (each lambdified on first use, then cached)."""
+    return Compiled(problem, symbolic(problem))
+
+
+def seed_gradient_exprs() -> tuple[sp.Expr, sp.Expr]:
+    """The seed's hand-coded ``gradient[0]``, ``gradient[1]`` transcribed into SymPy, summed over x."""
+    from .network import preset
+
+    W1, W2 = symbolic(preset("none")).params
+    g0 = g1 = sp.S.Zero
+    for x in (sp.S.Zero, sp.S.One):
+        d = x
+        y = sigma(W1 * x)
+        z = sigma(W2 * y)
+        g0 += z * W2 * y * x * (d - z) * (1 - y) * (1 - z)
+        g1 += y * z * (d - z) * (1 - z)
+    return g0, g1
+
+
+def reduces_to_zero(expr: sp.Expr) -> bool:
+    """True iff ``expr`` expands to exactly 0 as a polynomial in its sigma(...) atoms and symbols.
+
+    Treating each sigma(...) as an independent symbol makes this a sound (if incomplete) test.
+    """
+    atoms = sorted(expr.atoms(sigma), key=sp.default_sort_key)
+    subs = {a: sp.Dummy(f"s{i}") for i, a in enumerate(atoms)}
+    return sp.expand(expr.xreplace(subs)) == 0
