@@ -106,9 +106,8 @@ def _train(args):
 
     problem = preset(args.arch)
     if args.init is not None and len(args.init) != problem.n_params:
-        raise UsageError(
-            f"--init needs {problem.n_params} weights ({', '.join(problem.param_names)}), got {len(args.init)}"
-        )
+        names = ", ".join(problem.param_names)
+        raise UsageError(f"--init needs {problem.n_params} weights ({names}), got {len(args.init)}")
     if args.arch == "none":
         result = seed_loop(args.seed, rate=args.rate, iterations=args.iterations, init=args.init)
     else:

@@ -40,7 +40,7 @@ def seed_loop(
         if w.shape != (2,) or not np.all(np.isfinite(w)):
             raise ValueError("the seed network takes exactly 2 finite weights (W1, W2)")
     start = tuple(float(v) for v in w)
-    errors, changes = [], []
+    errors, changes, path = [], [], [w.copy()]
     stopped = "max_iterations"
     for _ in range(1, iterations + 1):
         y = _seed_sigmoid(w[0] * x)
@@ -49,6 +49,7 @@ def seed_loop(
         gradient[1] = np.sum(y * z * (d - z) * (1 - z))
         w[0] += gradient[0] * rate
         w[1] += gradient[1] * rate
+        path.append(w.copy())
         errors.append(float(_seed_error(d, z)))
         change = ((gradient[0] * rate) ** 2 + (gradient[1] * rate) ** 2) ** 0.5
         changes.append(float(change))
@@ -70,6 +71,7 @@ def seed_loop(
         stopped=stopped,
         errors=_frozen(errors),
         changes=_frozen(changes),
+        trajectory=_frozen(path),
     )
 
 

@@ -21,7 +21,9 @@ def _frozen(a) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class TrainResult:
     """One training run. ``errors`` and ``changes`` hold, per iteration, the seed's printed
-    error (-L before the step) and step length; ``loss`` and ``outputs`` are at the final weights."""
+    error (-L before the step) and step length; ``trajectory`` holds the weights before each
+    iteration and after the last, shape (iterations + 1, n_params); ``loss`` and ``outputs`` are at
+    the final weights."""
 
     arch: str
     method: str
@@ -33,6 +35,7 @@ class TrainResult:
     stopped: str
     errors: np.ndarray
     changes: np.ndarray
+    trajectory: np.ndarray
 
     def __repr__(self) -> str:
         w = ", ".join(f"{v:.6g}" for v in self.weights)
@@ -75,12 +78,13 @@ def train(
         raise ValueError("iterations must be a positive integer")
     w = random_init(problem, seed) if init is None else as_points(init, problem.n_params).copy()
     start = tuple(float(v) for v in w)
-    errors, changes = [], []
+    errors, changes, path = [], [], [w.copy()]
     stopped = "max_iterations"
     for _ in range(iterations):
         errors.append(-float(backprop.loss(problem, w)))
         step = -rate * backprop.gradient(problem, w)
         w = w + step
+        path.append(w.copy())
         change = float(np.sqrt(np.sum(step**2)))
         changes.append(change)
         if change < tol:
@@ -98,4 +102,5 @@ def train(
         stopped=stopped,
         errors=_frozen(errors),
         changes=_frozen(changes),
+        trajectory=_frozen(path),
     )
