@@ -96,7 +96,79 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--points", type=_positive_int, default=10**6)
     b.add_argument("--repeats", type=_positive_int, default=5)
     b.add_argument("--json", action="store_true")
+
+    arch_all = PRESET_NAMES + ("all",)
+    pr = sub.add_parser(
+        "prove", help="prove what each preset can and cannot do (SymPy + interval arithmetic)"
+    )
+    pr.add_argument("--arch", choices=arch_all, default="all")
+    pr.add_argument("--out", default=None, metavar="DIR", help="also write proofs.md and proofs.tex here")
+    pr.add_argument("--json", action="store_true")
+
+    op = sub.add_parser("optimise", help="confirm the optimum with SciPy's local and global optimisers")
+    op.add_argument("--arch", choices=arch_all, default="all")
+    op.add_argument(
+        "--boxes", type=_positive_floats, default=(5.0, 10.0, 20.0, 40.0, 80.0), metavar="B1,B2,..."
+    )
+    op.add_argument("--json", action="store_true")
+
+    dy = sub.add_parser("dynamics", help="where training goes: critical points, valleys, basins")
+    dy.add_argument("--arch", choices=arch_all, default="all")
+    dy.add_argument("--json", action="store_true")
+
+    al = sub.add_parser("all", help="regenerate every proof, figure, table and the report")
+    al.add_argument("--out", default="figures", metavar="DIR")
+    al.add_argument("--no-progress", action="store_true")
+    al.add_argument("--json", action="store_true", help="print results.json to stdout as well")
     return p
+
+
+def _archs(arch: str) -> tuple[str, ...]:
+    return PRESET_NAMES if arch == "all" else (arch,)
+
+
+def _many(reports, single: bool):
+    """One report: its object; ``--arch all``: a list of them, in preset order."""
+    payload = reports[0].to_json() if single else [r.to_json() for r in reports]
+    return payload, "\n\n".join(r.summary() for r in reports)
+
+
+def _prove(args):
+    from .proofs import prove, render_latex, render_markdown
+
+    reports = [prove(a) for a in _archs(args.arch)]
+    if args.out is not None:
+        from pathlib import Path
+
+        from .io import atomic_write_text
+
+        atomic_write_text(Path(args.out) / "proofs.md", render_markdown(reports))
+        atomic_write_text(Path(args.out) / "proofs.tex", render_latex(reports))
+    payload, text = _many(reports, args.arch != "all")
+    ok = all(t.status == t.expected for r in reports for t in r.theorems)
+    return payload, text, (0 if ok else 1)
+
+
+def _optimise(args):
+    from .optimise import optimise
+    from .proofs import prove
+
+    reports = [optimise(a, boxes=args.boxes, infimum=prove(a).infimum_value) for a in _archs(args.arch)]
+    payload, text = _many(reports, args.arch != "all")
+    return payload, text, (0 if all(r.agrees for r in reports) else 1)
+
+
+def _dynamics(args):
+    from .dynamics import dynamics
+
+    return _many([dynamics(a) for a in _archs(args.arch)], args.arch != "all")
+
+
+def _all(args):
+    from .report import run_all
+
+    summary = run_all(args.out, progress=not args.no_progress)
+    return summary.to_json(), summary.text(), (0 if summary.ok else 1)
 
 
 def _train(args):
@@ -150,7 +222,15 @@ def _bench(args):
     return report.to_json(), report.summary()
 
 
-COMMANDS = {"train": _train, "gradcheck": _gradcheck, "bench": _bench}
+COMMANDS = {
+    "train": _train,
+    "gradcheck": _gradcheck,
+    "bench": _bench,
+    "prove": _prove,
+    "optimise": _optimise,
+    "dynamics": _dynamics,
+    "all": _all,
+}
 
 
 def main(argv=None) -> int:

@@ -2,9 +2,9 @@
 
 ``gradcheck(fn, problem)`` is what a user runs on their own gradient function. The reference
 is the compiled SymPy gradient; wherever ``fn`` disagrees with it beyond tolerance, mpmath
-evaluates the exact gradient at ``MP_DPS`` digits and decides (so a float rounding in the
-reference cannot fail a correct function). Central finite differences of the loss are the
-third, independent witness, used at moderate weights where they are meaningful.
+evaluates the exact gradient at high precision (raised until the value settles) and decides,
+so a float rounding in the reference cannot fail a correct function. Central finite
+differences of the loss are the third, independent witness, used at moderate weights.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from .network import Problem
 from .symbolic import compiled
-from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL, MP_DPS
+from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL, MP_DPS, MP_MAX_DPS
 
 _EXTREMES = np.array([0.0, 1e-300, 1.0, 50.0, 1e3, 1e10, 1e300])
 
@@ -96,6 +96,24 @@ def _evaluate(fn, pts: np.ndarray, vectorized: bool) -> np.ndarray:
     return np.array([np.asarray(fn(p), dtype=float).reshape(-1) for p in pts])
 
 
+def exact_gradient(problem: Problem, w) -> np.ndarray:
+    """The exact gradient at one point, rounded to float: mpmath at doubling precision until two
+    precisions agree. Weights spanning many decades cancel (1e300 * sigma(1e-300) - 1e300 / 2
+    needs ~600 digits), so the first precision covers the decades the weights span."""
+    comp = compiled(problem)
+    mags = np.abs(np.asarray(w, dtype=float))
+    decades = np.abs(np.log10(mags[mags > 0])) if np.any(mags > 0) else np.zeros(1)
+    dps = MP_DPS + 2 * int(np.ceil(decades.max()))
+    prev = np.array([float(g) for g in comp.gradient_mp(w, dps)])
+    while dps < MP_MAX_DPS:
+        dps *= 2
+        cur = np.array([float(g) for g in comp.gradient_mp(w, dps)])
+        if np.array_equal(cur, prev):
+            return cur
+        prev = cur
+    raise ArithmeticError(f"exact gradient at {list(w)} did not settle by {MP_MAX_DPS} digits")
+
+
 def finite_differences(problem: Problem, pts: np.ndarray, step: float = FD_STEP) -> np.ndarray:
     """Central differences of the compiled loss, step scaled by (1 + |w|)."""
     loss = compiled(problem).loss
@@ -138,7 +156,7 @@ def gradcheck(
     bad = ~finite | (np.abs(analytic - ref) > atol + rtol * np.abs(ref))
     for i in np.flatnonzero(bad.any(axis=1)):
         # Tie-breaker: the exact gradient at high precision replaces the float reference.
-        ref[i] = [float(g) for g in comp.gradient_mp(pts[i], MP_DPS)]
+        ref[i] = exact_gradient(problem, pts[i])
     err = np.where(finite, np.abs(analytic - ref), np.inf)
     ok = err <= atol + rtol * np.abs(ref)
 
