@@ -59,7 +59,7 @@ FIG_MIN_FONT_PT = 7.0
 
 # Proofs
 # Working precision (bits) of the rigorous arb interval certificates.
-PROOF_ARB_PREC = 128
+PROOF_ARB_PREC = 256
 # Largest SymPy expression (count_ops) a proof step will expand or cancel; bigger steps fail.
 PROOF_MAX_OPS = 4000
 # Half-width of the weight boxes covered by interval certificates (the proofs handle the rest).

@@ -1,0 +1,499 @@
+"""SciPy optimisers on growing boxes, checked against the hand-coded backprop and the proved infimum.
+
+For each preset and each box [-B, B]^n, local multi-start methods (BFGS, L-BFGS-B, Newton-CG,
+trust-exact with exact derivatives, Nelder-Mead as a derivative-free control) and global ones
+(shgo, differential_evolution, dual_annealing, direct, basinhopping) minimise L. Methods without
+bounds run on u in R^n with w = B sin(u): that map is onto the closed box and has a genuine
+critical point wherever the box optimum has w_i = +-B, so they converge onto the boundary rather
+than creeping towards it. Every returned optimum is checked: hand-coded gradient vs the SymPy
+gradient (gradcheck tolerances), and the projected gradient on the box (the optimality condition).
+The best loss per box is measured against the proved infimum at mpmath precision, and its gap is
+fitted against B (power law or exponential, whichever fits better).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from . import backprop
+from .gradcheck import gradcheck
+from .network import preset
+from .symbolic import compiled
+from .tolerances import (
+    BOUNDARY_RTOL,
+    GAP_FIT_FLOOR,
+    INFIMUM_UNDERCUT_ATOL,
+    KKT_ATOL,
+    MP_DPS,
+    OPT_LOSS_ATOL,
+)
+
+LOCAL_METHODS = ("BFGS", "L-BFGS-B", "Newton-CG", "trust-exact", "Nelder-Mead")
+GLOBAL_METHODS = ("shgo", "differential_evolution", "dual_annealing", "direct", "basinhopping")
+METHODS = LOCAL_METHODS + GLOBAL_METHODS
+DEFAULT_BOXES = (5, 10, 20, 40, 80)
+#: Starts per local method and box (uniform in the box, fixed seed).
+LOCAL_STARTS = 6
+# Methods that take bounds natively; the rest run through w = B sin(u).
+_BOUNDED_LOCAL = ("L-BFGS-B", "Nelder-Mead")
+
+
+class _Objective:
+    """L, its gradient and Hessian on the box, counting evaluations (points, not calls)."""
+
+    def __init__(self, problem, box: float):
+        self.c = compiled(problem)
+        self.n = problem.n_params
+        self.box = float(box)
+        self.nfev = self.njev = self.nhev = 0
+
+    def loss(self, w):
+        w = np.asarray(w, dtype=float)
+        self.nfev += int(np.prod(w.shape[:-1], dtype=int)) if w.ndim > 1 else 1
+        return float(self.c.loss(w)) if w.ndim == 1 else self.c.loss(w)
+
+    def grad(self, w):
+        self.njev += 1
+        return self.c.gradient(np.asarray(w, dtype=float))
+
+    def hess(self, w):
+        self.nhev += 1
+        return self.c.hessian(np.asarray(w, dtype=float))
+
+    # The sine reparametrisation w = B sin(u) and its chain rule.
+    def w_of(self, u):
+        return self.box * np.sin(u)
+
+    def loss_u(self, u):
+        return self.loss(self.w_of(u))
+
+    def grad_u(self, u):
+        return self.grad(self.w_of(u)) * self.box * np.cos(u)
+
+    def hess_u(self, u):
+        w = self.w_of(u)
+        j = self.box * np.cos(u)
+        return self.hess(w) * np.outer(j, j) - np.diag(self.grad(w) * self.box * np.sin(u))
+
+
+def _clip(w, box):
+    return np.clip(np.asarray(w, dtype=float), -box, box)
+
+
+def _local(obj: _Objective, method: str, starts: np.ndarray):
+    """Best result of ``method`` over ``starts``."""
+    best = None
+    bounds = [(-obj.box, obj.box)] * obj.n
+    for w0 in starts:
+        if method in _BOUNDED_LOCAL:
+            if method == "L-BFGS-B":
+                opts = {"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000}
+                res = optimize.minimize(
+                    obj.loss, w0, jac=obj.grad, method=method, bounds=bounds, options=opts
+                )
+            else:
+                opts = {"xatol": 1e-10, "fatol": 1e-16, "maxfev": 4000, "adaptive": True}
+                res = optimize.minimize(obj.loss, w0, method=method, bounds=bounds, options=opts)
+            w = _clip(res.x, obj.box)
+        else:
+            u0 = np.arcsin(w0 / obj.box)
+            kw = {"jac": obj.grad_u, "method": method}
+            if method == "BFGS":
+                kw["options"] = {"gtol": 1e-12, "maxiter": 2000}
+            elif method == "Newton-CG":
+                kw.update(hess=obj.hess_u, options={"xtol": 1e-14, "maxiter": 500})
+            else:
+                kw.update(hess=obj.hess_u, options={"gtol": 1e-12, "maxiter": 500})
+            res = optimize.minimize(obj.loss_u, u0, **kw)
+            w = _clip(obj.w_of(res.x), obj.box)
+        f = float(obj.c.loss(w))
+        if best is None or f < best[0]:
+            best = (f, w)
+    return best
+
+
+def _global(obj: _Objective, method: str, seed: int):
+    bounds = [(-obj.box, obj.box)] * obj.n
+    local_kw = {"method": "L-BFGS-B", "jac": obj.grad, "bounds": bounds}
+    rng = np.random.default_rng(seed)
+    if method == "shgo":
+        res = optimize.shgo(
+            obj.loss,
+            bounds,
+            n=64,
+            iters=2,
+            sampling_method="sobol",
+            minimizer_kwargs={"method": "L-BFGS-B", "jac": obj.grad, "bounds": bounds},
+        )
+    elif method == "differential_evolution":
+        # All members of a generation are evaluated together as one array.
+        res = optimize.differential_evolution(
+            lambda x: obj.loss(x.T),
+            bounds,
+            maxiter=150,
+            popsize=10,
+            tol=1e-12,
+            rng=rng,
+            vectorized=True,
+            updating="deferred",
+            polish=False,
+        )
+        res = optimize.minimize(obj.loss, res.x, **local_kw)
+    elif method == "dual_annealing":
+        res = optimize.dual_annealing(obj.loss, bounds, maxiter=60, rng=rng, minimizer_kwargs=local_kw)
+    elif method == "direct":
+        res = optimize.direct(obj.loss, bounds, maxfun=1500 * obj.n, eps=1e-4, len_tol=1e-8, vol_tol=1e-30)
+    else:
+
+        def step(w):
+            return _clip(w + rng.uniform(-obj.box / 4, obj.box / 4, w.shape), obj.box)
+
+        res = optimize.basinhopping(
+            obj.loss,
+            rng.uniform(-obj.box, obj.box, obj.n),
+            niter=15,
+            minimizer_kwargs=local_kw,
+            take_step=step,
+            rng=rng,
+        )
+    w = _clip(res.x, obj.box)
+    return float(obj.c.loss(w)), w
+
+
+def on_boundary(w, box: float) -> bool:
+    """True iff some coordinate lies on the boundary of [-box, box]^n."""
+    return bool(np.any(np.abs(np.asarray(w, dtype=float)) >= box * (1 - BOUNDARY_RTOL)))
+
+
+def projected_gradient(grad, w, box: float) -> np.ndarray:
+    """clip(w - g, -B, B) - w: zero exactly at points satisfying the box's first-order conditions."""
+    w = np.asarray(w, dtype=float)
+    return np.clip(w - grad, -box, box) - w
+
+
+@dataclass(frozen=True)
+class Run:
+    """One optimiser on one box: its best point and the checks made there."""
+
+    method: str
+    box: float
+    loss: float
+    weights: tuple[float, ...]
+    on_boundary: bool
+    nfev: int
+    njev: int
+    nhev: int
+    loss_mp: str
+    gap: float
+    kkt_residual: float
+    backprop_matches: bool
+
+    @property
+    def kkt_ok(self) -> bool:
+        return self.kkt_residual <= KKT_ATOL
+
+    def to_json(self) -> dict:
+        return {
+            "method": self.method,
+            "box": self.box,
+            "loss": self.loss,
+            "weights": list(self.weights),
+            "on_boundary": self.on_boundary,
+            "nfev": self.nfev,
+            "njev": self.njev,
+            "nhev": self.nhev,
+            "loss_mp": self.loss_mp,
+            "gap": self.gap,
+            "kkt_residual": self.kkt_residual,
+            "kkt_ok": self.kkt_ok,
+            "backprop_matches": self.backprop_matches,
+        }
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Best loss per box and the fitted decay of its gap to the reference value."""
+
+    reference: str
+    boxes: tuple[float, ...]
+    best: tuple[float, ...]
+    gaps: tuple[float, ...]
+    non_increasing: bool
+    model: str | None
+    params: tuple[tuple[str, float], ...]
+    rms_log_residual: float | None
+    alternative: tuple[tuple[str, float], ...]
+
+    def describe(self) -> str:
+        p = dict(self.params)
+        if self.model == "exp":
+            law = f"gap ~ {p['C']:.3g} exp(-{p['k']:.4g} B)"
+        elif self.model == "power":
+            law = f"gap ~ {p['C']:.3g} B^(-{p['p']:.4g})"
+        else:
+            law = "no fit (fewer than two resolvable gaps)"
+        mono = "non-increasing" if self.non_increasing else "NOT monotone"
+        return f"best loss {mono} in B; {law} (gap to the {self.reference})"
+
+    def to_json(self) -> dict:
+        return {
+            "reference": self.reference,
+            "boxes": list(self.boxes),
+            "best": list(self.best),
+            "gaps": list(self.gaps),
+            "non_increasing": self.non_increasing,
+            "model": self.model,
+            "params": dict(self.params),
+            "rms_log_residual": self.rms_log_residual,
+            "alternative": dict(self.alternative),
+            "description": self.describe(),
+        }
+
+
+def _fit(boxes, gaps):
+    """Least squares in log space: log gap = log C - k B (exp) or log C - p log B (power)."""
+    B = np.array(boxes, dtype=float)
+    g = np.array(gaps, dtype=float)
+    keep = g > GAP_FIT_FLOOR
+    if keep.sum() < 2:
+        return None, (), None, ()
+    B, y = B[keep], np.log(g[keep])
+    fits = {}
+    for name, x in (("exp", B), ("power", np.log(B))):
+        A = np.stack([np.ones_like(x), -x], axis=1)
+        coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+        rms = float(np.sqrt(np.mean((A @ coef - y) ** 2)))
+        rate = "k" if name == "exp" else "p"
+        fits[name] = ((("C", float(np.exp(coef[0]))), (rate, float(coef[1]))), rms)
+    model = min(fits, key=lambda m: fits[m][1])
+    other = "power" if model == "exp" else "exp"
+    alt = fits[other][0] + (("model_" + other + "_rms", fits[other][1]),)
+    return model, fits[model][0], fits[model][1], alt
+
+
+@dataclass(frozen=True)
+class OptimiseReport:
+    """Every optimiser on every box for one preset, and what the numbers imply."""
+
+    arch: str
+    param_names: tuple[str, ...]
+    runs: tuple[Run, ...]
+    trend: Trend
+    infimum_proved: str | None
+    agrees: bool | None
+    interior: bool
+    backprop_ok: bool
+    kkt_ok: bool
+    conclusions: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        best = min(self.runs, key=_rank)
+        return (
+            f"OptimiseReport(arch={self.arch!r}, runs={len(self.runs)}, best loss {best.loss:.12g} "
+            f"(box {best.box:g}), infimum_proved={self.infimum_proved}, agrees={self.agrees})"
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "arch": self.arch,
+            "param_names": list(self.param_names),
+            "runs": [r.to_json() for r in self.runs],
+            "trend": self.trend.to_json(),
+            "infimum_proved": self.infimum_proved,
+            "agrees": self.agrees,
+            "interior": self.interior,
+            "backprop_ok": self.backprop_ok,
+            "kkt_ok": self.kkt_ok,
+            "conclusions": list(self.conclusions),
+        }
+
+    def summary(self) -> str:
+        boxes = sorted({r.box for r in self.runs})
+        head = f"{'method':>22} | " + " | ".join(f"{'B=' + format(b, 'g'):>22}" for b in boxes)
+        lines = [f"optimise {self.arch}: params {', '.join(self.param_names)}", head, "-" * len(head)]
+        for m in dict.fromkeys(r.method for r in self.runs):
+            cells = []
+            for b in boxes:
+                r = next(r for r in self.runs if r.method == m and r.box == b)
+                flag = "B" if r.on_boundary else "i"
+                cells.append(f"{r.loss:.10f} {flag} {r.nfev:>6}")
+            lines.append(f"{m:>22} | " + " | ".join(f"{c:>22}" for c in cells))
+        lines.append("(cell: best loss, B = optimum on the box boundary / i = interior, loss evaluations)")
+        for b in boxes:
+            r = min((r for r in self.runs if r.box == b), key=_rank)
+            w = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, r.weights))
+            lines.append(f"  best on B={b:g}: {r.loss:.15g} at ({w}) by {r.method}")
+        lines += [f"  * {c}" for c in self.conclusions]
+        return "\n".join(lines)
+
+
+def _infimum_string(infimum) -> str | None:
+    if infimum is None:
+        return None
+    return str(sp.nsimplify(infimum) if not isinstance(infimum, sp.Basic) else infimum)
+
+
+def _mp_value(infimum):
+    """The infimum as an mpmath number at MP_DPS (exact rationals stay exact to that precision)."""
+    with mpmath.workdps(MP_DPS):
+        if isinstance(infimum, sp.Basic):
+            return mpmath.mpf(sp.N(infimum, MP_DPS + 10))
+        if isinstance(infimum, Fraction):
+            return mpmath.mpf(infimum.numerator) / infimum.denominator
+        return mpmath.mpf(infimum)
+
+
+def optimise(
+    arch: str,
+    boxes=DEFAULT_BOXES,
+    infimum=None,
+    seed: int = 0,
+    methods=METHODS,
+    starts: int = LOCAL_STARTS,
+) -> OptimiseReport:
+    """Run every method on every box for preset ``arch`` and compare with the proved ``infimum``."""
+    problem = preset(arch)
+    boxes = tuple(float(b) for b in boxes)
+    if not boxes or any(not np.isfinite(b) or b <= 0 for b in boxes):
+        raise ValueError("boxes must be positive finite half-widths")
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+    comp = compiled(problem)
+    n = problem.n_params
+    ref_mp = None if infimum is None else _mp_value(infimum)
+    runs = []
+    with warnings.catch_warnings():
+        # Nothing is silenced: any warning from an optimiser is a bug to surface, even outside pytest.
+        warnings.simplefilter("error")
+        for k, box in enumerate(boxes):
+            rng = np.random.default_rng([seed, k])
+            start_pts = rng.uniform(-box, box, (starts, n))
+            for j, method in enumerate(methods):
+                obj = _Objective(problem, box)
+                if method in LOCAL_METHODS:
+                    _, w = _local(obj, method, start_pts)
+                else:
+                    _, w = _global(obj, method, seed * 1000 + 17 * k + j)
+                runs.append(_make_run(problem, comp, method, box, w, obj, ref_mp))
+    # Rank by the loss at mpmath precision: near the infimum float losses tie at rounding level.
+    best_per_box = [min((r for r in runs if r.box == b), key=_rank) for b in boxes]
+    order = np.argsort(boxes)
+    bs = tuple(boxes[i] for i in order)
+    best = tuple(best_per_box[i].loss for i in order)
+    if ref_mp is not None:
+        gaps = tuple(best_per_box[i].gap for i in order)
+        reference = "proved infimum"
+    else:
+        # Without a proof, the smallest loss seen is the reference.
+        with mpmath.workdps(MP_DPS):
+            floor = min(mpmath.mpf(r.loss_mp) for r in best_per_box)
+            gaps = tuple(float(mpmath.mpf(best_per_box[i].loss_mp) - floor) for i in order)
+        reference = "smallest loss found"
+    model, params, rms, alt = _fit(bs, gaps)
+    with mpmath.workdps(MP_DPS):
+        mp_best = [mpmath.mpf(best_per_box[i].loss_mp) for i in order]
+        non_inc = all(b2 <= b1 for b1, b2 in zip(mp_best, mp_best[1:]))
+    trend = Trend(reference, bs, best, gaps, non_inc, model, params, rms, alt)
+    # Where L is within float resolution of its infimum, no optimiser can tell interior from
+    # boundary; the verdict rests on the boxes whose gap is resolvable.
+    resolvable = [best_per_box[i] for i, g in zip(order, gaps) if g > GAP_FIT_FLOOR] or list(best_per_box)
+    interior = not any(r.on_boundary for r in resolvable)
+    backprop_ok = all(r.backprop_matches for r in runs)
+    kkt_ok = all(r.kkt_ok for r in best_per_box)
+    agrees = None
+    if ref_mp is not None:
+        largest = best_per_box[int(np.argmax(boxes))]
+        undercut = min(r.gap for r in runs)
+        agrees = bool(abs(largest.gap) <= OPT_LOSS_ATOL and undercut >= -INFIMUM_UNDERCUT_ATOL)
+    conclusions = _conclusions(
+        runs, best_per_box, resolvable, trend, interior, agrees, infimum, kkt_ok, backprop_ok
+    )
+    return OptimiseReport(
+        arch=arch,
+        param_names=problem.param_names,
+        runs=tuple(runs),
+        trend=trend,
+        infimum_proved=_infimum_string(infimum),
+        agrees=agrees,
+        interior=interior,
+        backprop_ok=backprop_ok,
+        kkt_ok=kkt_ok,
+        conclusions=tuple(conclusions),
+    )
+
+
+def _rank(run: Run):
+    with mpmath.workdps(MP_DPS):
+        return mpmath.mpf(run.loss_mp)
+
+
+def _make_run(problem, comp, method, box, w, obj, ref_mp) -> Run:
+    g_sym = comp.gradient(w)
+    g_bp = backprop.gradient(problem, w)
+    check = gradcheck(lambda p: backprop.gradient(problem, p), problem, points=w[None, :])
+    with mpmath.workdps(MP_DPS):
+        value = comp.loss_mp(w, MP_DPS)
+        gap = float(value - ref_mp) if ref_mp is not None else 0.0
+        loss_mp = mpmath.nstr(value, 30)
+    return Run(
+        method=method,
+        box=box,
+        loss=float(comp.loss(w)),
+        weights=tuple(float(v) for v in w),
+        on_boundary=on_boundary(w, box),
+        nfev=obj.nfev,
+        njev=obj.njev,
+        nhev=obj.nhev,
+        loss_mp=loss_mp,
+        gap=gap,
+        kkt_residual=float(np.max(np.abs(projected_gradient(g_sym, w, box)))),
+        backprop_matches=bool(check.passed and np.all(np.isfinite(g_bp))),
+    )
+
+
+def _conclusions(runs, best_per_box, resolvable, trend, interior, agrees, infimum, kkt_ok, backprop_ok):
+    out = []
+    where = "in the interior of every box" if interior else "on the box boundary"
+    n_bd = sum(r.on_boundary for r in resolvable)
+    unresolved = [f"{r.box:g}" for r in best_per_box if r not in resolvable]
+    out.append(
+        f"the best point lies {where} ({n_bd} of {len(resolvable)} boxes with a resolvable gap have it "
+        "on the boundary"
+        + (f"; on B = {', '.join(unresolved)} L is flat to float precision there)" if unresolved else ")")
+    )
+    if not interior and trend.non_increasing:
+        out.append(
+            "the best loss keeps falling as B grows and sits on the boundary: the infimum is not attained"
+        )
+    out.append(trend.describe())
+    kkt_bad = [f"{r.method}@{r.box:g}" for r in runs if not r.kkt_ok]
+    out.append(
+        "first-order conditions (projected gradient <= "
+        f"{KKT_ATOL:g}) hold at the best point of every box"
+        + ("" if kkt_ok else " -- FAILED")
+        + (f"; runs that stopped short: {', '.join(kkt_bad)}" if kkt_bad else "; and at every run")
+    )
+    out.append(
+        "hand-coded backprop equals the SymPy gradient at every optimum"
+        if backprop_ok
+        else "hand-coded backprop DISAGREES with the SymPy gradient at some optimum"
+    )
+    if agrees is None:
+        out.append("no proved infimum given: nothing to compare with")
+    else:
+        largest = max(best_per_box, key=lambda r: r.box)
+        verdict = "AGREES with" if agrees else "!!! DISAGREES WITH"
+        out.append(
+            f"numeric best {largest.loss:.15g} on B={largest.box:g} {verdict} the proved infimum "
+            f"{_infimum_string(infimum)} (gap {largest.gap:.3g}, tolerance {OPT_LOSS_ATOL:g}; "
+            f"lowest gap over all runs {min(r.gap for r in runs):.3g})"
+        )
+    return out

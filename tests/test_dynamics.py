@@ -1,0 +1,161 @@
+"""Critical points, valleys, the seed's run and basins; each check has a negative control."""
+
+import json
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from analysis import dynamics as dyn
+from analysis.network import preset
+from analysis.seed import seed_loop
+from analysis.symbolic import compiled, mp_sigma, symbolic
+from analysis.tolerances import VALLEY_DIGITS
+
+SMALL = {"n_samples": 300, "map_n": 48, "checkpoints": (800, 3000)}
+
+
+@pytest.fixture(scope="module")
+def none_report():
+    return dyn.dynamics("none", **SMALL)
+
+
+def test_only_critical_point_of_none_is_exact_saddle():
+    (c,) = dyn.critical_points("none")
+    assert c.exact == ("0", "0") and c.kind == "saddle" and c.loss == 0.25
+    assert c.eigenvalues[0] < 0 < c.eigenvalues[1]
+
+
+def test_separatrix_is_stable_eigenvector():
+    v, saddle, _ = dyn.separatrix_direction("none")
+    H = compiled(preset("none")).hessian(np.zeros(2))
+    v = np.array(v)
+    lam = v @ H @ v
+    assert abs(np.linalg.norm(v) - 1) < 1e-12 and lam > 0
+    assert np.allclose(H @ v, lam * v, atol=1e-15)
+    # Negative control: the unstable eigenvector is not stable.
+    u = np.array([-v[1], v[0]])
+    assert u @ H @ u < 0
+
+
+def test_basin_boundary_meets_saddle_along_separatrix():
+    bm = dyn.basin_map("none", n=80, method="gd")
+    v = np.array(dyn.separatrix_direction("none")[0])
+    assert dyn._map_angle(bm, (0.0, 0.0), v) < 3.0
+    assert dyn._map_angle(bm, (0.0, 0.0), np.array([-v[1], v[0]])) > 60.0  # wrong direction fails
+    assert bm.undecided == 0 and bm.nonmonotone == 0
+
+
+def test_basin_map_labels_and_determinism():
+    a = dyn.basin_map("none", n=40, method="flow")
+    b = dyn.basin_map("none", n=40, method="flow")
+    assert np.array_equal(a.labels, b.labels)
+    g = dyn.basin_map("none", n=40, method="gd")
+    assert np.mean(a.labels == g.labels) > 0.98
+    # Straddle the separatrix W2 = -phi W1: below it the better valley (label 0), above it the other.
+    i, j = np.searchsorted(a.ys, -2.0), np.searchsorted(a.xs, -1.0)
+    assert a.labels[i, j] == 0 and a.valley_names[0] == "W1->-inf"
+    i, j = np.searchsorted(a.ys, 1.0), np.searchsorted(a.xs, 1.0)
+    assert a.labels[i, j] == 1
+    with pytest.raises(ValueError):
+        dyn.basin_map("hidden", n=10)
+
+
+def test_coordinate_limits_match_sympy_limit():
+    assert dyn.check_limit_with_sympy("none", 0, 1)
+    assert dyn.check_limit_with_sympy("none", 0, -1)
+    m = symbolic(preset("none"))
+    W1, _ = m.params
+    assert dyn.coordinate_limit(m.loss, W1, 1) != dyn.coordinate_limit(m.loss, W1, -1)
+    with pytest.raises(ValueError):
+        dyn.coordinate_limit(dyn.sigma(W1**2), W1, 1)  # not affine: refused, not guessed
+
+
+def test_seed_valley_minimiser_to_12_digits():
+    vals = {v.limit: v for v in dyn.valleys("none")}
+    v = vals["W1->+inf"]
+    assert v.attained and v.exact is None
+    ((name, w2),) = v.weights
+    assert name == "W2"
+    with mpmath.workdps(40):
+        E = lambda t: mp_sigma(t / 2) ** 2 / 2 + (1 - mp_sigma(t)) ** 2 / 2  # noqa: E731
+        star = mpmath.findroot(lambda t: mpmath.diff(E, t), mpmath.mpf(0.7))
+        assert mpmath.nstr(star, VALLEY_DIGITS) == w2
+        assert mpmath.nstr(E(star), VALLEY_DIGITS) == v.loss_digits
+        # Negative control: a minimiser off in the 12th digit has a nonzero derivative.
+        assert abs(mpmath.diff(E, mpmath.mpf(w2) + mpmath.mpf("1e-10"))) > 1e-13
+    low = vals["W1->-inf"]
+    assert low.exact == "1/8" and not low.attained and dict(low.weights) == {"W2": "-inf"}
+    assert vals["W2->+inf"].exact == "1/2"
+
+
+def test_seed_trajectory_is_the_seed_loop():
+    tr = dyn.seed_trajectory(0, 800)
+    assert tuple(tr[-1]) == seed_loop(0, iterations=800).weights
+    assert (
+        tuple(dyn.seed_trajectory(3, 50, init=(-1.0, 2.0))[-1])
+        == seed_loop(3, iterations=50, init=(-1, 2)).weights
+    )
+
+
+def test_seed_run_slides_down_its_valley(none_report):
+    s = none_report.seed_run
+    assert s.valley == "W1->+inf"
+    gaps = [c.valley_gap for c in s.checkpoints]
+    w1 = [c.weights[0] for c in s.checkpoints]
+    assert all(g > 0 for g in gaps) and gaps == sorted(gaps, reverse=True)
+    assert w1 == sorted(w1)
+    assert all(abs(c.printed_error + c.loss) < 1e-3 for c in s.checkpoints)
+    assert 0.8 < s.w1_log_slope < 1.2  # W1 ~ log t: dW1/dt decays like exp(-W1)
+    b = none_report.better_run
+    b_gaps = [c.valley_gap for c in b.checkpoints]
+    assert b.valley == "W1->-inf" and b_gaps == sorted(b_gaps, reverse=True)
+    assert b.checkpoints[-1].loss < b.valley_loss + 1e-3 < s.valley_loss
+
+
+def test_basin_fractions(none_report):
+    f = {x.scheme: x for x in none_report.basins}
+    seed_init = f["uniform[0,1)"]
+    assert seed_init.hits == 0 and seed_init.low == 0.0 and 0 < seed_init.high < 0.02
+    wide = f["uniform[-3,3]"]
+    assert wide.low < wide.fraction < wide.high and 0.3 < wide.fraction < 0.7
+    for g, fl in zip(none_report.basins, none_report.basins_flow):
+        assert g.undecided == 0 and fl.undecided == 0
+        assert fl.low <= g.fraction + 0.1 and g.fraction - 0.1 <= fl.high
+
+
+def test_wilson_interval():
+    lo, hi = dyn._wilson(0, 100)
+    assert lo == 0.0 and 0.03 < hi < 0.04
+    lo, hi = dyn._wilson(50, 100)
+    assert lo < 0.5 < hi and abs((lo + hi) / 2 - 0.5) < 1e-12
+
+
+def test_separating_plane_is_proved():
+    plane, excess = dyn.separating_plane("none")
+    assert plane == "W1"
+    a = sp.Symbol("a", real=True)
+    assert excess.xreplace({next(iter(excess.atoms(dyn.sigma))): a}).is_nonnegative
+
+
+def test_report_json_keys_and_determinism(none_report):
+    j = none_report.to_json()
+    keys = {"arch", "critical_points", "valleys", "seed_run", "basins", "separatrix_direction"}
+    assert keys <= set(j)
+    assert {"weights", "loss", "eigenvalues", "kind"} <= set(j["critical_points"][0])
+    assert all({"limit", "weights", "loss"} <= set(v) for v in j["valleys"])
+    again = dyn.dynamics("none", **SMALL).to_json()
+    assert json.dumps(j, sort_keys=True, allow_nan=False) == json.dumps(again, sort_keys=True)
+    assert "separatrix" in none_report.summary()
+
+
+@pytest.mark.parametrize("arch", ["hidden", "both"])
+def test_bias_presets(arch):
+    rep = dyn.dynamics(arch, n_samples=120)
+    j = rep.to_json()
+    json.dumps(j, allow_nan=False)
+    assert rep.separatrix_direction is None and rep.threshold == 0.25
+    assert all(c.kind.startswith("degenerate saddle") for c in rep.critical_points)
+    assert all(0.9 < f.fraction <= 1.0 for f in rep.basins)
+    assert "W1->-inf" in rep.lowest_valley

@@ -1,0 +1,101 @@
+"""SciPy optimisers vs the proved infimum; each check has a negative control that must fail."""
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from analysis import backprop
+from analysis.gradcheck import gradcheck
+from analysis.network import preset
+from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient
+from analysis.symbolic import compiled
+from analysis.tolerances import KKT_ATOL
+
+BOXES = (5, 10, 20)
+
+
+@pytest.fixture(scope="module")
+def none_report():
+    return optimise("none", boxes=BOXES, infimum=sp.Rational(1, 8))
+
+
+def test_every_method_and_box_reported(none_report):
+    runs = none_report.runs
+    assert {(r.method, r.box) for r in runs} == {(m, float(b)) for m in METHODS for b in BOXES}
+    assert all(r.nfev > 0 and len(r.weights) == 2 for r in runs)
+
+
+def test_none_agrees_with_proved_infimum(none_report):
+    assert none_report.agrees is True
+    assert none_report.infimum_proved == "1/8"
+    # The optimum sits on the boundary and the best loss falls towards 1/8 as the box grows.
+    assert none_report.interior is False
+    t = none_report.trend
+    assert t.non_increasing and all(g > 0 for g in t.gaps)
+    assert t.model in ("exp", "power") and dict(t.params)["C"] > 0
+    assert none_report.backprop_ok and none_report.kkt_ok
+
+
+@pytest.mark.parametrize("wrong", [sp.Rational(1, 10), sp.Rational(1, 4), sp.Rational(1, 7)])
+def test_wrong_infimum_disagrees(wrong):
+    rep = optimise("none", boxes=BOXES, infimum=wrong, methods=("L-BFGS-B", "trust-exact"))
+    assert rep.agrees is False
+    assert any("DISAGREES" in c for c in rep.conclusions)
+
+
+def test_no_infimum_gives_null_and_json_keys():
+    rep = optimise("none", boxes=(5, 10), methods=("L-BFGS-B", "direct"))
+    j = rep.to_json()
+    assert {"arch", "runs", "trend", "infimum_proved", "agrees"} <= set(j)
+    assert j["agrees"] is None and j["infimum_proved"] is None
+    for r in j["runs"]:
+        assert {"method", "box", "loss", "weights", "on_boundary", "nfev"} <= set(r)
+    json.dumps(j, allow_nan=False)
+    assert "optimise none" in rep.summary()
+
+
+def test_deterministic():
+    a = optimise("hidden", boxes=(5, 10), infimum=sp.Rational(1, 8), methods=METHODS).to_json()
+    b = optimise("hidden", boxes=(5, 10), infimum=sp.Rational(1, 8), methods=METHODS).to_json()
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@pytest.mark.parametrize("arch", ["output", "both"])
+def test_bias_presets_approach_zero(arch):
+    rep = optimise(arch, boxes=(5, 10, 20, 40), infimum=sp.S.Zero, methods=("L-BFGS-B", "trust-exact"))
+    assert rep.agrees is True
+    assert rep.trend.non_increasing and rep.interior is False
+
+
+def test_perturbed_optimum_fails_optimality(none_report):
+    problem = preset("none")
+    comp = compiled(problem)
+    best = min((r for r in none_report.runs if r.box == 10.0), key=lambda r: r.loss)
+    w = np.array(best.weights)
+    ok = np.max(np.abs(projected_gradient(comp.gradient(w), w, 10.0)))
+    assert ok <= KKT_ATOL
+    moved = w + np.array([0.0, 0.5])  # off the boundary, into the box
+    bad = np.max(np.abs(projected_gradient(comp.gradient(moved), moved, 10.0)))
+    assert bad > KKT_ATOL
+
+
+def test_wrong_gradient_caught_at_optimum(none_report):
+    problem = preset("none")
+    pts = np.array([r.weights for r in none_report.runs if r.box == 5.0])
+    good = gradcheck(lambda w: backprop.gradient(problem, w), problem, points=pts)
+    bad = gradcheck(lambda w: backprop.gradient(problem, w) * (1 + 1e-6), problem, points=pts)
+    assert good.passed and not bad.passed
+
+
+def test_on_boundary():
+    assert on_boundary([5.0, 0.0], 5.0) and on_boundary([0.0, -5.0], 5.0)
+    assert not on_boundary([4.99, 0.0], 5.0)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        optimise("none", boxes=(0,))
+    with pytest.raises(ValueError):
+        optimise("none", methods=("nope",))
