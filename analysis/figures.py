@@ -1,0 +1,626 @@
+"""The report's figures: plain data in, a matplotlib Figure out, checked, then saved reproducibly.
+
+Every figure is built with the object-oriented API on its own Agg canvas (no pyplot, no global
+backend switch) under one fixed style with constrained layout. Numbers shown come from the data
+passed in; nothing is typed in here. :func:`check_figure` is the gate before :func:`save_figure`,
+which writes PNG and SVG byte-identically on every run, each file atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.ticker import NullFormatter
+
+from . import backprop
+from .gradcheck import finite_differences, sample_points
+from .io import atomic_write_bytes
+from .network import Problem
+from .symbolic import compiled
+from .tolerances import (
+    FD_ATOL,
+    FD_MAX_ABS_WEIGHT,
+    FD_RTOL,
+    FIG_ERROR_CLIP,
+    FIG_MIN_FONT_PT,
+    FIG_ZERO_ROW,
+    GRAD_ATOL,
+    GRAD_RTOL,
+)
+
+__all__ = [
+    "basin_figure",
+    "box_trend",
+    "check_figure",
+    "figure_problems",
+    "gradcheck_errors",
+    "loss_landscape",
+    "output_map",
+    "save_figure",
+    "training_curves",
+]
+
+# rcParams are read both when artists are created and when they are drawn, so every figure
+# function and every save runs inside this context. The SVG salt makes element ids reproducible.
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "legend.framealpha": 0.9,
+    "figure.titlesize": 12,
+    "image.cmap": "viridis",
+    "svg.hashsalt": "canlearn",
+    "svg.fonttype": "path",
+}
+PNG_DPI = 150
+FIGSIZE = (7.0, 5.2)
+# Landscape frames: at least this half-width around the origin, padded beyond the data.
+MIN_HALF_WIDTH = 6.0
+FRAME_PAD = 1.15
+# One colour per preset, the same in every figure.
+PRESET_COLOURS = {"none": "C0", "hidden": "C1", "output": "C2", "both": "C3"}
+
+
+def _styled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _new_figure(figsize=FIGSIZE) -> tuple[Figure, object]:
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _colour(arch: str, k: int) -> str:
+    return PRESET_COLOURS.get(arch, f"C{(len(PRESET_COLOURS) + k) % 10}")
+
+
+def _two_params(problem: Problem) -> tuple[str, str]:
+    if problem.n_params != 2:
+        raise ValueError(f"this figure needs a 2-parameter problem; {problem.name!r} has {problem.n_params}")
+    return problem.param_names
+
+
+def _grid(extent, resolution: int):
+    x0, x1, y0, y1 = extent
+    w1 = np.linspace(x0, x1, resolution)
+    w2 = np.linspace(y0, y1, resolution)
+    W1, W2 = np.meshgrid(w1, w2)
+    return w1, w2, np.stack([W1, W2], axis=-1)
+
+
+def _auto_extent(*point_sets) -> tuple[float, float, float, float]:
+    """A square frame around the origin holding every point, padded."""
+    half = MIN_HALF_WIDTH
+    for pts in point_sets:
+        pts = np.asarray(pts, dtype=float).reshape(-1, 2)
+        finite = pts[np.all(np.isfinite(pts), axis=1)]
+        if finite.size:
+            half = max(half, FRAME_PAD * float(np.abs(finite).max()))
+    return (-half, half, -half, half)
+
+
+def _pretty_limit(limit: str) -> str:
+    text = re.sub(r"\s*(->|→)\s*", " → ", limit)
+    text = re.sub(r"\s*,\s*", ", ", text)
+    text = re.sub(r"\b(inf|oo)\b", "∞", text)
+    return text.replace("-∞", "−∞")
+
+
+_VALUE = r"[+-]?\s*(?:inf|oo|∞|[0-9.]+(?:[eE][+-]?\d+)?)"
+
+
+def limit_direction(limit: str, names: Sequence[str]) -> np.ndarray:
+    """Unit direction of a limit such as "W1->+inf", "W1,W2->-inf" or "(W1, W2) -> (-inf, 0.7)"."""
+    name = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    lhs = rf"\(?\s*((?:{name})(?:\s*,\s*(?:{name}))*)\s*\)?"
+    rhs = rf"\(?\s*({_VALUE}(?:\s*,\s*{_VALUE})*)\s*\)?"
+    d = np.zeros(len(names))
+    for m in re.finditer(rf"{lhs}\s*(?:->|→)\s*{rhs}", limit):
+        targets = [t.strip() for t in m.group(1).split(",")]
+        values = [v.replace(" ", "") for v in m.group(2).split(",")]
+        if len(values) == 1:
+            values = values * len(targets)
+        for t, v in zip(targets, values):
+            if re.fullmatch(r"[+-]?(inf|oo|∞)", v):
+                d[list(names).index(t)] = -1.0 if v.startswith("-") else 1.0
+    if not d.any():
+        raise ValueError(
+            f"no parameter tends to +-inf in the limit {limit!r} (parameters: {', '.join(names)})"
+        )
+    return d / np.linalg.norm(d)
+
+
+def _draw_valley(ax, valley: Mapping, names, extent, colour: str) -> None:
+    """An arrow toward the valley's limit, ending just inside the frame, labelled at its tail."""
+    x0, x1, y0, y1 = extent
+    span = np.array([x1 - x0, y1 - y0])
+    lo, hi = np.array([x0, y0]), np.array([x1, y1])
+    d = limit_direction(valley["limit"], names)
+    w = np.asarray(valley.get("weights", (0.0, 0.0)), dtype=float)[:2]
+    w = np.where(np.isfinite(w), w, np.sign(np.nan_to_num(w)) * span.max())
+    # Coordinates that do not diverge stay where the valley is; diverging ones run to the edge.
+    inner_lo, inner_hi = lo + 0.25 * span, hi - 0.25 * span
+    anchor = np.clip(w, inner_lo, inner_hi)
+    edge_lo, edge_hi = lo + 0.03 * span, hi - 0.03 * span
+    steps = [((edge_hi[i] if d[i] > 0 else edge_lo[i]) - anchor[i]) / d[i] for i in range(2) if d[i] != 0]
+    head = anchor + d * min(steps)
+    tail = head - d * 0.22 * span
+    # The label sits at the arrow's tail, up and back from it: toward the frame's inside, and
+    # off the arrow's line (which the trajectory may follow).
+    n = np.array([-d[1], d[0]])
+    if n[1] < 0 or (n[1] == 0 and n[0] > 0):
+        n = -n
+    n = (n - d) / np.linalg.norm(n - d)
+    label = f"{_pretty_limit(valley['limit'])}\nL → {float(valley['loss']):.4g}"
+    ha = "left" if n[0] > 0.3 else ("right" if n[0] < -0.3 else "center")
+    va = "bottom" if n[1] > 0.3 else ("top" if n[1] < -0.3 else "center")
+    ax.annotate(
+        "",
+        xy=tuple(head),
+        xytext=tuple(tail),
+        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, "mutation_scale": 16},
+    )
+    ax.annotate(
+        label,
+        xy=tuple(tail),
+        xytext=tuple(4 * n),
+        textcoords="offset points",
+        ha=ha,
+        va=va,
+        fontsize=8.5,
+        bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.9},
+    )
+
+
+@_styled
+def loss_landscape(
+    problem: Problem,
+    critical_points: Sequence[Mapping],
+    trajectory,
+    valleys: Sequence[Mapping],
+    extent=None,
+    *,
+    resolution: int = 241,
+    trajectory_label: str = "seed's training trajectory",
+) -> Figure:
+    """L over (W1, W2) on a log colour scale, with critical points, a trajectory and valley arrows.
+
+    ``critical_points``: dicts {weights, loss, eigenvalues, kind}; ``trajectory``: (n, 2) weights;
+    ``valleys``: dicts {limit ("W1->+inf"), weights, loss}; ``extent``: (W1 min, max, W2 min, max),
+    by default a square around the origin holding the trajectory and critical points.
+    """
+    names = _two_params(problem)
+    traj = np.asarray(trajectory, dtype=float).reshape(-1, 2)
+    crit = [np.asarray(c["weights"], dtype=float) for c in critical_points]
+    extent = tuple(float(v) for v in (extent or _auto_extent(traj, *crit)))
+    w1, w2, pts = _grid(extent, resolution)
+    L = compiled(problem).loss(pts)
+    lmin, lmax = float(L.min()), float(L.max())
+    fig, ax = _new_figure()
+    levels = np.geomspace(lmin, lmax, 25)
+    cs = ax.contourf(w1, w2, L, levels=levels, norm=LogNorm(lmin, lmax), cmap="viridis")
+    ax.contour(w1, w2, L, levels=levels[::3], colors="black", linewidths=0.4, alpha=0.35)
+    cbar = fig.colorbar(cs, ax=ax, ticks=np.geomspace(lmin, lmax, 6), format="%.3g")
+    cbar.minorticks_off()
+    cbar.set_label(f"loss L (log colour scale; grid min {lmin:.4g}, max {lmax:.4g})")
+
+    ax.plot(traj[:, 0], traj[:, 1], color="red", lw=2, label=f"{trajectory_label} ({len(traj) - 1} steps)")
+    ax.plot(*traj[0], "o", color="red", mec="white", ms=7, ls="none", label="trajectory start")
+    ax.plot(*traj[-1], ">", color="red", mec="white", ms=9, ls="none", label="trajectory end")
+    for c, w in zip(critical_points, crit):
+        eig = ", ".join(f"{float(e):.3g}" for e in c.get("eigenvalues", ()))
+        ax.plot(
+            *w[:2],
+            "X",
+            ms=12,
+            color="white",
+            mec="black",
+            ls="none",
+            label=f"{c['kind']} ({w[0]:.3g}, {w[1]:.3g}): L = {float(c['loss']):.4g}, Hessian eig. {eig}",
+        )
+    for k, v in enumerate(valleys):
+        _draw_valley(ax, v, names, extent, colour=("orange", "magenta", "cyan", "yellow")[k % 4])
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"Loss landscape of '{problem.name}': critical points, training, valleys")
+    fig.legend(loc="outside lower center", ncols=2)
+    return fig
+
+
+def _sample_index(problem: Problem, x: float) -> int:
+    for i, row in enumerate(problem.data.inputs):
+        if row == (x,):
+            return i
+    raise ValueError(f"problem {problem.name!r} has no sample with input {x}")
+
+
+@_styled
+def output_map(problem: Problem, extent=(-8.0, 8.0, -8.0, 8.0), *, resolution: int = 240) -> Figure:
+    """z(1) over (W1, W2), its z = 1/2 contour, and the half-plane W2 < 0 where z(1) < 1/2."""
+    names = _two_params(problem)
+    w1, w2, pts = _grid(extent, resolution)
+    z1 = backprop.forward(problem, pts)[..., _sample_index(problem, 1.0), 0]
+    fig, ax = _new_figure()
+    cs = ax.contourf(w1, w2, z1, levels=np.linspace(0.0, 1.0, 21), cmap="RdBu_r", vmin=0.0, vmax=1.0)
+    cbar = fig.colorbar(cs, ax=ax, ticks=np.linspace(0.0, 1.0, 6))
+    cbar.set_label("network output z(1) at input x = 1 (target 1)")
+    ax.contour(w1, w2, z1, levels=[0.5], colors="black", linewidths=2.2)
+    ax.axhspan(extent[2], 0.0, facecolor="none", edgecolor="0.15", hatch="//", lw=0)
+    below = z1[pts[..., 1] < 0]
+    ax.text(
+        0.5,
+        0.2,
+        "$W_2 < 0 \\;\\Rightarrow\\; z(1) < \\frac{1}{2}$\n"
+        f"(largest z(1) on this grid with W2 < 0: {below.max():.6f})",
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "black", "alpha": 0.92},
+    )
+    handles = [
+        Line2D([], [], color="black", lw=2.2, label="z(1) = ½ (contour of the computed grid)"),
+        Patch(facecolor="none", edgecolor="0.15", hatch="//", label="half-plane W2 < 0"),
+    ]
+    ax.legend(handles=handles, loc="upper left")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"Output for x = 1 of '{problem.name}': the user's bound")
+    return fig
+
+
+@_styled
+def basin_figure(
+    w1_axis,
+    w2_axis,
+    labels,
+    label_names: Sequence[str],
+    saddle=None,
+    direction=None,
+    *,
+    axis_names: Sequence[str] = ("W1", "W2"),
+    title: str = "Basins: which valley gradient descent reaches from each start",
+) -> Figure:
+    """Categorical map of ``labels[i, j]`` (the valley reached from (w1_axis[j], w2_axis[i])).
+
+    With ``saddle`` and ``direction``, the separatrix direction is drawn as a line through it.
+    """
+    w1_axis = np.asarray(w1_axis, dtype=float)
+    w2_axis = np.asarray(w2_axis, dtype=float)
+    labels = np.asarray(labels)
+    k = len(label_names)
+    if labels.shape != (len(w2_axis), len(w1_axis)):
+        raise ValueError(f"labels have shape {labels.shape}, expected {(len(w2_axis), len(w1_axis))}")
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"labels must lie in 0..{k - 1}, one per entry of label_names")
+    palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+    colours = [palette[i % len(palette)] for i in range(k)]
+    fig, ax = _new_figure()
+    ax.pcolormesh(
+        w1_axis,
+        w2_axis,
+        labels,
+        cmap=ListedColormap(colours),
+        norm=BoundaryNorm(np.arange(-0.5, k + 0.5), k),
+        shading="nearest",
+        rasterized=True,
+    )
+    handles = [
+        Patch(facecolor=c, label=f"{name} ({np.mean(labels == i):.1%} of starts)")
+        for i, (name, c) in enumerate(zip(label_names, colours))
+    ]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    if saddle is not None:
+        s = np.asarray(saddle, dtype=float)[:2]
+        if direction is not None:
+            d = np.asarray(direction, dtype=float)[:2]
+            d = d / np.linalg.norm(d)
+            t = 2.0 * np.hypot(x1 - x0, y1 - y0)
+            (line,) = ax.plot(
+                [s[0] - t * d[0], s[0] + t * d[0]],
+                [s[1] - t * d[1], s[1] + t * d[1]],
+                color="black",
+                ls="--",
+                lw=1.8,
+                label=f"separatrix direction ({d[0]:.3g}, {d[1]:.3g}) at the saddle",
+            )
+            handles.append(line)
+        (pt,) = ax.plot(
+            *s, "X", ms=12, color="white", mec="black", ls="none", label=f"saddle ({s[0]:.3g}, {s[1]:.3g})"
+        )
+        handles.append(pt)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(f"start {axis_names[0]}")
+    ax.set_ylabel(f"start {axis_names[1]}")
+    ax.set_title(title)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    return fig
+
+
+class _InfimumDashes:
+    """Dash patterns for horizontal infimum lines: equal infima get interleaved dashes, so every
+    colour stays visible where the lines coincide."""
+
+    def __init__(self, values):
+        self.count = {}
+        for v in values:
+            self.count[v] = self.count.get(v, 0) + 1
+        self.seen: dict[float, int] = {}
+
+    def __call__(self, value: float):
+        k = self.seen.get(value, 0)
+        self.seen[value] = k + 1
+        n = self.count.get(value, 1)
+        return (4.0 * ((n - k) % n), (4.0, 4.0 * max(n - 1, 1)))
+
+
+@_styled
+def training_curves(runs: Mapping, infima: Mapping[str, float], *, title: str | None = None) -> Figure:
+    """Loss per iteration (log scale) of each run, with its proved infimum dashed in the same colour."""
+    fig, ax = _new_figure()
+    dashes = _InfimumDashes(float(infima[a]) for a in runs)
+    for k, (arch, result) in enumerate(runs.items()):
+        c = _colour(arch, k)
+        loss = -np.asarray(result.errors, dtype=float)
+        inf = float(infima[arch])
+        note = " (infimum 0: not drawable on log axis)" if inf == 0 else ""
+        ax.plot(
+            np.arange(1, len(loss) + 1),
+            loss,
+            color=c,
+            lw=1.8,
+            label=f"{arch}: final L = {result.loss:.3g}{note}",
+        )
+        if inf > 0:
+            ax.axhline(inf, color=c, ls=dashes(inf), lw=1.5, label=f"{arch}: proved infimum {inf:.4g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss L before the step (log scale)")
+    inits = {tuple(round(float(v), 4) for v in r.init[:2]) for r in runs.values()}
+    start = f" from (W1, W2) = {next(iter(inits))}" if len(inits) == 1 else ""
+    ax.set_title(title or f"Gradient descent on each preset{start}")
+    fig.legend(loc="outside lower center", ncols=2)
+    return fig
+
+
+@_styled
+def box_trend(
+    rows: Mapping[str, Sequence], infima: Mapping[str, float], *, title: str | None = None
+) -> Figure:
+    """Best loss with weights confined to [-B, B], against B (log-log), with the proved infima."""
+    fig, ax = _new_figure()
+    dashes = _InfimumDashes(float(infima[a]) for a in rows)
+    for k, (arch, pairs) in enumerate(rows.items()):
+        c = _colour(arch, k)
+        B, best = (np.asarray(v, dtype=float) for v in zip(*pairs))
+        inf = float(infima[arch])
+        note = " (infimum 0)" if inf == 0 else ""
+        ax.plot(B, best, "o-", color=c, lw=1.6, ms=5, label=f"{arch}: best loss on the box{note}")
+        if inf > 0:
+            ax.axhline(inf, color=c, ls=dashes(inf), lw=1.5, label=f"{arch}: proved infimum {inf:.4g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    sizes = sorted({float(b) for pairs in rows.values() for b, _ in pairs})
+    if len(sizes) <= 12:  # label the box sizes actually tried rather than bare decades
+        ax.set_xticks(sizes, [f"{b:g}" for b in sizes])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("box half-width B (every weight in [−B, B])")
+    ax.set_ylabel("best loss found on the box (log scale)")
+    ax.set_title(title or "Best box-constrained loss against the box size")
+    fig.legend(loc="outside lower center", ncols=2)
+    return fig
+
+
+def _display_errors(e: np.ndarray) -> np.ndarray:
+    """Errors as drawn: exact zeros on their own row, tiny ones clipped to the clip level."""
+    out = np.where(e < FIG_ERROR_CLIP, FIG_ERROR_CLIP, e)
+    return np.where(e == 0, FIG_ZERO_ROW, out)
+
+
+@_styled
+def gradcheck_errors(problems: Sequence[Problem], n_points: int = 200, *, seed: int = 0) -> Figure:
+    """Per-component |backprop - symbolic| and |finite differences - symbolic| for each problem.
+
+    Points come from ``sample_points`` (extremes included); finite differences are only
+    evaluated where every |w| <= FD_MAX_ABS_WEIGHT, as ``gradcheck`` does.
+    """
+    rng = np.random.default_rng(seed)
+    fig, ax = _new_figure()
+    methods = [
+        ("C0", "o", -0.2, "|backprop − symbolic| (all points)"),
+        ("C3", "s", 0.2, f"|finite differences − symbolic| (points with all |w| ≤ {FD_MAX_ABS_WEIGHT:g})"),
+    ]
+    top = FD_ATOL
+    nonfinite = 0
+    for i, p in enumerate(problems):
+        pts = sample_points(p, n_points, seed)
+        ref = compiled(p).gradient(pts)
+        moderate = np.all(np.abs(pts) <= FD_MAX_ABS_WEIGHT, axis=1)
+        errs = [
+            np.abs(backprop.gradient(p, pts) - ref).ravel(),
+            np.abs(finite_differences(p, pts[moderate]) - ref[moderate]).ravel(),
+        ]
+        for (colour, marker, offset, label), e in zip(methods, errs):
+            bad = ~np.isfinite(e)
+            nonfinite += int(bad.sum())
+            e = e[~bad]
+            top = max(top, float(e.max(initial=0.0)))
+            x = i + offset + rng.uniform(-0.12, 0.12, e.size)
+            ax.scatter(
+                x,
+                _display_errors(e),
+                s=10,
+                color=colour,
+                marker=marker,
+                alpha=0.5,
+                lw=0,
+                label=label if i == 0 else None,
+            )
+            zeros = int(np.sum(e == 0))
+            ax.text(
+                i + offset, FIG_ZERO_ROW / 4, f"{zeros}/{e.size}\nexact", ha="center", va="top", fontsize=7.5
+            )
+    ax.axhline(
+        GRAD_ATOL,
+        color="C0",
+        ls="--",
+        lw=1.3,
+        label=f"GRAD_ATOL = {GRAD_ATOL:g} (test: ≤ atol + {GRAD_RTOL:g}·|g|)",
+    )
+    ax.axhline(
+        FD_ATOL, color="C3", ls="--", lw=1.3, label=f"FD_ATOL = {FD_ATOL:g} (test: ≤ atol + {FD_RTOL:g}·|g|)"
+    )
+    ax.axhline(np.sqrt(FIG_ZERO_ROW * FIG_ERROR_CLIP), color="0.5", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    bottom = FIG_ZERO_ROW / 1e3
+    ax.set_ylim(bottom, top * 30)
+    decades = np.arange(np.log10(FIG_ERROR_CLIP) + 2, np.log10(top * 30), 2)
+    ticks = [FIG_ZERO_ROW, FIG_ERROR_CLIP, *(10.0**decades)]
+    ax.set_yticks(ticks, ["exact 0", f"≤ {FIG_ERROR_CLIP:g}", *(f"$10^{{{int(d)}}}$" for d in decades)])
+    ax.minorticks_off()
+    ax.set_xticks(range(len(problems)), [p.name for p in problems])
+    ax.set_xlim(-0.6, len(problems) - 0.4)
+    ax.set_xlabel("preset")
+    ax.set_ylabel("absolute error per gradient component")
+    extra = f"; {nonfinite} non-finite errors not drawn" if nonfinite else ""
+    ax.set_title(f"Gradient check on {n_points} points per preset{extra}")
+    fig.legend(loc="outside lower center", ncols=1)
+    return fig
+
+
+def _is_colorbar(ax) -> bool:
+    return hasattr(ax, "_colorbar")
+
+
+def _ticks_out_of_view(fig: Figure) -> set[int]:
+    """Ids of tick labels outside their axis' view interval: matplotlib keeps but never draws them."""
+    out = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                loc = tick.get_loc()
+                if loc is None or not lo <= loc <= hi:
+                    out.update({id(tick.label1), id(tick.label2)})
+    return out
+
+
+def figure_problems(fig: Figure) -> list[str]:
+    """Everything :func:`check_figure` objects to, as readable strings (empty if the figure is fine)."""
+    problems = []
+    if fig.get_layout_engine() is None or isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        problems.append("figure does not use a layout engine (constrained layout expected)")
+    has_suptitle = fig._suptitle is not None and fig._suptitle.get_text().strip()
+    has_fig_legend = bool(fig.legends)
+    axes = [ax for ax in fig.axes if not _is_colorbar(ax)]
+    if not axes:
+        problems.append("figure has no axes")
+    for n, ax in enumerate(axes):
+        where = f"axes {n}"
+        if not (has_suptitle or any(ax.get_title(loc).strip() for loc in ("center", "left", "right"))):
+            problems.append(f"{where} has no title")
+        if not ax.get_xlabel().strip():
+            problems.append(f"{where} has no x-axis label")
+        if not ax.get_ylabel().strip():
+            problems.append(f"{where} has no y-axis label")
+        labelled = [lbl for lbl in ax.get_legend_handles_labels()[1] if not lbl.startswith("_")]
+        if labelled and ax.get_legend() is None and not has_fig_legend:
+            problems.append(f"{where} has labelled artists ({labelled[0]!r}, ...) but no legend")
+        if not (ax.has_data() or ax.images or ax.collections):
+            problems.append(f"{where} is empty")
+    for ax in fig.axes:
+        if _is_colorbar(ax) and not (ax.get_ylabel().strip() or ax.get_xlabel().strip()):
+            problems.append("colour bar has no label")
+    with mpl.rc_context(STYLE):
+        if not isinstance(fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(fig)
+        renderer = fig.canvas.get_renderer()
+        fig.draw_without_rendering()
+        box = fig.bbox
+        hidden = _ticks_out_of_view(fig)
+        for t in fig.findobj(Text):
+            if not (t.get_visible() and t.get_text().strip()) or t.figure is None or id(t) in hidden:
+                continue
+            if t.get_fontsize() < FIG_MIN_FONT_PT:
+                problems.append(
+                    f"text {t.get_text()!r} is {t.get_fontsize():g} pt (< {FIG_MIN_FONT_PT:g} pt)"
+                )
+            ext = t.get_window_extent(renderer)
+            if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or ext.y1 > box.y1 + 1:
+                problems.append(f"text {t.get_text()!r} is cut off at the figure edge")
+        for ax in axes:
+            inner = ax.bbox
+            for t in ax.texts:
+                if not (t.get_visible() and t.get_text().strip()):
+                    continue
+                ext = t.get_window_extent(renderer)
+                if (
+                    ext.x0 < inner.x0 - 1
+                    or ext.y0 < inner.y0 - 1
+                    or ext.x1 > inner.x1 + 1
+                    or ext.y1 > inner.y1 + 1
+                ):
+                    problems.append(f"annotation {t.get_text()!r} spills out of its axes")
+    return problems
+
+
+def check_figure(fig: Figure) -> Figure:
+    """Raise ValueError listing every problem (missing title/labels/legend, clipped or tiny text)."""
+    problems = figure_problems(fig)
+    if problems:
+        raise ValueError("figure check failed: " + "; ".join(problems))
+    return fig
+
+
+def _render(fig: Figure, fmt: str, dpi: float) -> bytes:
+    buf = io.BytesIO()
+    # PNG: no Software key (it names the matplotlib version); SVG: no Date, fixed Creator.
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": "canlearn"}
+    with mpl.rc_context(STYLE):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, out_dir, stem: str, *, dpi: float = PNG_DPI, check: bool = True) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` into ``out_dir``, byte-identical on every run.
+
+    Both are rendered in memory first, so a failed render leaves no file; each write is atomic.
+    """
+    if check:
+        check_figure(fig)
+    out_dir = Path(out_dir)
+    rendered = {fmt: _render(fig, fmt, dpi) for fmt in ("png", "svg")}
+    paths = []
+    for fmt, data in rendered.items():
+        path = out_dir / f"{stem}.{fmt}"
+        atomic_write_bytes(path, data)
+        paths.append(path)
+    return paths

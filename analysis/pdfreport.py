@@ -1,0 +1,439 @@
+"""Typeset a report as a multi-page A4 PDF with matplotlib's PDF backend, byte-identical on every run.
+
+The content is a list of blocks (:class:`Heading`, :class:`Paragraph`, :class:`Table`,
+:class:`Image`, :class:`Code`). Layout runs first (word wrapping measured with the same font
+metrics the PDF uses, tables and code split across pages, images scaled to fit), then each page
+is drawn on an A4 figure. The file is rendered in memory and written atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.image import imread
+from matplotlib.patches import Rectangle
+from matplotlib.textpath import text_to_path
+from matplotlib.transforms import Affine2D
+
+from .io import atomic_write_bytes
+
+__all__ = ["Code", "Heading", "Image", "Paragraph", "Table", "render_pdf"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading; level 1 is the largest."""
+
+    text: str
+    level: int = 1
+
+    def __post_init__(self):
+        if self.level not in HEADING_SIZES:
+            raise ValueError(f"heading level must be one of {sorted(HEADING_SIZES)}, got {self.level!r}")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Word-wrapped body text; ``$...$`` spans are mathtext (an odd number of ``$`` means plain text)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a bold header row; cells wrap within their column and rows flow across pages."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def __post_init__(self):
+        header = tuple(str(h) for h in self.header)
+        rows = tuple(tuple(str(c) for c in row) for row in self.rows)
+        if not header or any(len(r) != len(header) for r in rows):
+            raise ValueError("a table needs a header, and every row as many cells as the header")
+        object.__setattr__(self, "header", header)
+        object.__setattr__(self, "rows", rows)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A PNG scaled to the text width (or down to fit a page), with a caption below."""
+
+    path: Path
+    caption: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "path", Path(self.path))
+
+
+@dataclass(frozen=True)
+class Code:
+    """Monospace text, kept line by line; over-long lines are wrapped with a continuation mark."""
+
+    text: str
+
+
+# Geometry in points (1/72 in). A4 is 210 x 297 mm.
+PAGE_W, PAGE_H = 595.28, 841.89
+MARGIN = 56.7
+TEXT_W = PAGE_W - 2 * MARGIN
+TOP, BOTTOM = PAGE_H - MARGIN, MARGIN
+FOOTER_Y = MARGIN / 2
+BODY_SIZE = 10.5
+LEADING = 1.38
+HEADING_SIZES = {1: 17.0, 2: 14.0, 3: 12.0}
+TABLE_SIZE = 9.0
+CODE_SIZE = 8.5
+CAPTION_SIZE = 9.0
+CELL_PAD = 4.0
+CODE_PAD = 5.0
+BLOCK_GAP = 7.0
+CONTINUATION = "↪ "
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    # TrueType embedding keeps the PDF's text selectable and searchable.
+    "pdf.fonttype": 42,
+    "pdf.compression": 6,
+}
+METADATA = {
+    "Creator": "canlearn",
+    "Producer": "canlearn pdfreport (matplotlib)",
+    "CreationDate": None,
+    "ModDate": None,
+}
+
+
+def _font(size: float, *, weight: str = "normal", style: str = "normal", mono: bool = False):
+    family = "DejaVu Sans Mono" if mono else "DejaVu Sans"
+    return FontProperties(family=family, size=size, weight=weight, style=style)
+
+
+def _is_math(s: str) -> bool:
+    n = s.count("$") - s.count(r"\$")
+    return n > 0 and n % 2 == 0
+
+
+@functools.cache
+def _measure(s: str, prop: FontProperties, ismath: bool) -> float:
+    return text_to_path.get_text_width_height_descent(s, prop, ismath)[0]
+
+
+def _width(s: str, prop: FontProperties, math_ok: bool = True) -> float:
+    """Width in points, from the font's own (unhinted) metrics, as the PDF lays the text out."""
+    return _measure(s, prop, math_ok and _is_math(s)) if s else 0.0
+
+
+def _height(s: str, prop: FontProperties) -> float:
+    """Height of a rendered line: mathtext (fractions, exponents) may be taller than the leading."""
+    if not _is_math(s):
+        return prop.get_size_in_points() * LEADING
+    _, h, _ = text_to_path.get_text_width_height_descent(s, prop, True)
+    return max(prop.get_size_in_points() * LEADING, h + 0.35 * prop.get_size_in_points())
+
+
+_WORD = re.compile(r"(?:\\\$|\$[^$]*\$|[^\s$])+")
+
+
+def _plain(text: str) -> str:
+    """Text with an odd number of ``$`` is plain: escape every ``$`` so no line turns into math."""
+    return text if _is_math(text) or "$" not in text else re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+def _break_word(word: str, prop: FontProperties, width: float) -> list[str]:
+    """Split a word wider than ``width`` by characters (math spans are kept whole)."""
+    if _is_math(word) or _width(word, prop) <= width:
+        return [word]
+    pieces, cur = [], ""
+    for ch in word:
+        if cur and _width(cur + ch, prop) > width:
+            pieces.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    return pieces + [cur]
+
+
+def wrap(text: str, prop: FontProperties, width: float) -> list[str]:
+    """Greedy word wrap to ``width`` points.
+
+    Lines are filled using cached word widths plus the font's word gap, then each line is measured
+    whole (kerning, mathtext spacing) and shortened if it is still too wide.
+    """
+    gap = _width("x x", prop) - 2 * _width("x", prop)
+    lines = []
+    for para in _plain(text).split("\n"):
+        words = [piece for w in _WORD.findall(para) for piece in _break_word(w, prop, width)]
+        if not words:
+            lines.append("")
+        i = 0
+        while i < len(words):
+            j, est = i + 1, _width(words[i], prop)
+            while j < len(words) and est + gap + _width(words[j], prop) <= width:
+                est += gap + _width(words[j], prop)
+                j += 1
+            while j > i + 1 and _width(" ".join(words[i:j]), prop) > width:
+                j -= 1
+            lines.append(" ".join(words[i:j]))
+            i = j
+    return lines
+
+
+def _wrap_code(text: str, prop: FontProperties, width: float) -> list[str]:
+    per_line = max(8, int(width // _width("M", prop, math_ok=False)))
+    lines = []
+    for raw in text.expandtabs(4).rstrip("\n").split("\n"):
+        lines.append(raw[:per_line])
+        rest = raw[per_line:]
+        while rest:
+            take = per_line - len(CONTINUATION)
+            lines.append(CONTINUATION + rest[:take])
+            rest = rest[take:]
+    return lines
+
+
+class _Layout:
+    """Pages as lists of drawing operations; ``y`` is the top of the free space on the last page."""
+
+    def __init__(self):
+        self.pages: list[list[tuple]] = [[]]
+        self.y = TOP
+
+    def new_page(self):
+        self.pages.append([])
+        self.y = TOP
+
+    def room(self) -> float:
+        return self.y - BOTTOM
+
+    def ensure(self, height: float):
+        # A fresh page is as good as it gets: never leave an empty page behind.
+        if height > self.room() and self.y < TOP:
+            self.new_page()
+
+    def text(self, x, y, s, prop, *, ha="left", colour="black", math_ok=True):
+        self.pages[-1].append(("text", x, y, s, prop, ha, colour, math_ok))
+
+    def rect(self, x, y, w, h, *, fc="none", ec="none", lw=0.0):
+        self.pages[-1].append(("rect", x, y, w, h, fc, ec, lw))
+
+    def image(self, x, y, w, h, array):
+        self.pages[-1].append(("image", x, y, w, h, array))
+
+    def gap(self, h: float):
+        self.y = max(self.y - h, BOTTOM) if self.y < TOP else self.y
+
+
+def _lay_lines(lay: _Layout, lines, prop, *, x=MARGIN, ha="left", colour="black"):
+    for line in lines:
+        h = _height(line, prop)
+        lay.ensure(h)
+        lay.text(x, lay.y, line, prop, ha=ha, colour=colour)
+        lay.y -= h
+
+
+def _lay_heading(lay: _Layout, b: Heading):
+    prop = _font(HEADING_SIZES[b.level], weight="bold")
+    lines = wrap(b.text, prop, TEXT_W)
+    height = sum(_height(s, prop) for s in lines)
+    lay.gap(prop.get_size_in_points() * 0.8)
+    # Keep a heading with at least three lines of what follows.
+    lay.ensure(height + 3 * BODY_SIZE * LEADING)
+    _lay_lines(lay, lines, prop)
+    lay.gap(2.0)
+
+
+def _lay_paragraph(lay: _Layout, b: Paragraph):
+    prop = _font(BODY_SIZE)
+    _lay_lines(lay, wrap(b.text, prop, TEXT_W), prop)
+    lay.gap(BLOCK_GAP)
+
+
+def _lay_code(lay: _Layout, b: Code):
+    prop = _font(CODE_SIZE, mono=True)
+    lh = CODE_SIZE * 1.3
+    lines = _wrap_code(b.text, prop, TEXT_W - 2 * CODE_PAD)
+    i = 0
+    while i < len(lines):
+        lay.ensure(lh * min(2, len(lines) - i) + 2 * CODE_PAD)
+        fit = max(1, int((lay.room() - 2 * CODE_PAD) // lh))
+        chunk = lines[i : i + fit]
+        h = len(chunk) * lh + 2 * CODE_PAD
+        lay.rect(MARGIN, lay.y - h, TEXT_W, h, fc="#f3f3f3", ec="#c8c8c8", lw=0.6)
+        for k, line in enumerate(chunk):
+            lay.text(MARGIN + CODE_PAD, lay.y - CODE_PAD - k * lh, line, prop, math_ok=False)
+        lay.y -= h
+        i += len(chunk)
+        if i < len(lines):
+            lay.new_page()
+    lay.gap(BLOCK_GAP)
+
+
+def _column_widths(cells: list[list[str]], props) -> list[float]:
+    """Natural widths if they fit; otherwise share the text width, narrow columns keeping theirs."""
+    n = len(cells[0])
+    natural = [
+        max(max((_width(s, p) for s in cell.split("\n")), default=0.0) for cell, p in zip(col, props))
+        + 2 * CELL_PAD
+        for col in ([row[j] for row in cells] for j in range(n))
+    ]
+    if sum(natural) <= TEXT_W:
+        return natural
+    widths, free, todo = [0.0] * n, TEXT_W, set(range(n))
+    while todo:
+        share = free / len(todo)
+        small = [j for j in todo if natural[j] <= share]
+        if not small:
+            for j in todo:
+                widths[j] = share
+            break
+        for j in small:
+            widths[j] = natural[j]
+            free -= natural[j]
+            todo.discard(j)
+    return widths
+
+
+def _lay_table(lay: _Layout, b: Table):
+    body, bold = _font(TABLE_SIZE), _font(TABLE_SIZE, weight="bold")
+    cells = [list(b.header)] + [list(r) for r in b.rows]
+    widths = _column_widths(cells, [bold] + [body] * len(b.rows))
+    xs = [MARGIN + sum(widths[:j]) for j in range(len(widths))]
+    total_w = sum(widths)
+
+    def prepare(row, prop):
+        wrapped = [wrap(c, prop, w - 2 * CELL_PAD) for c, w in zip(row, widths)]
+        heights = [sum(_height(s, prop) for s in lines) for lines in wrapped]
+        return wrapped, max(heights) + 2 * CELL_PAD
+
+    header = prepare(b.header, bold)
+
+    def draw(row, prop, fc):
+        wrapped, h = row
+        lay.rect(MARGIN, lay.y - h, total_w, h, fc=fc, ec="#b0b0b0", lw=0.5)
+        for x, lines in zip(xs, wrapped):
+            y = lay.y - CELL_PAD
+            for s in lines:
+                lay.text(x + CELL_PAD, y, s, prop)
+                y -= _height(s, prop)
+        lay.y -= h
+
+    lay.ensure(header[1] + (prepare(b.rows[0], body)[1] if b.rows else 0.0))
+    draw(header, bold, "#e4e8ee")
+    for k, row in enumerate(b.rows):
+        prepared = prepare(row, body)
+        if prepared[1] > lay.room():
+            lay.new_page()
+            draw(header, bold, "#e4e8ee")  # repeat the header on every page the table reaches
+        draw(prepared, body, "white" if k % 2 == 0 else "#f7f7f7")
+    lay.gap(BLOCK_GAP)
+
+
+def _lay_image(lay: _Layout, b: Image):
+    array = imread(b.path)
+    h_px, w_px = array.shape[:2]
+    prop = _font(CAPTION_SIZE, style="italic")
+    caption = wrap(b.caption, prop, TEXT_W) if b.caption else []
+    cap_h = sum(_height(s, prop) for s in caption) + (4.0 if caption else 0.0)
+    w = TEXT_W
+    h = w * h_px / w_px
+    full = TOP - BOTTOM - cap_h
+    if h > full:  # taller than a page: shrink to fit, keeping the aspect ratio
+        h, w = full, full * w_px / h_px
+    lay.ensure(h + cap_h)
+    lay.image(MARGIN + (TEXT_W - w) / 2, lay.y - h, w, h, array)
+    lay.y -= h + (4.0 if caption else 0.0)
+    _lay_lines(lay, caption, prop, x=PAGE_W / 2, ha="center", colour="#333333")
+    lay.gap(BLOCK_GAP)
+
+
+_LAYOUT = {
+    Heading: _lay_heading,
+    Paragraph: _lay_paragraph,
+    Code: _lay_code,
+    Table: _lay_table,
+    Image: _lay_image,
+}
+
+
+def layout(blocks) -> list[list[tuple]]:
+    """Place every block; returns one list of drawing operations per page."""
+    blocks = list(blocks)
+    if not blocks:
+        raise ValueError("a report needs at least one block")
+    lay = _Layout()
+    with mpl.rc_context(STYLE):
+        for b in blocks:
+            try:
+                step = _LAYOUT[type(b)]
+            except KeyError:
+                raise TypeError(
+                    f"unknown block {b!r}; use Heading, Paragraph, Table, Image or Code"
+                ) from None
+            step(lay, b)
+    if not lay.pages[-1]:
+        lay.pages.pop()
+    return lay.pages
+
+
+def _draw_page(ops, number: int, total: int) -> Figure:
+    fig = Figure(figsize=(PAGE_W / 72, PAGE_H / 72), dpi=72)
+    pt = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # points from the lower-left corner
+    for op in ops:
+        kind = op[0]
+        if kind == "text":
+            _, x, y, s, prop, ha, colour, math_ok = op
+            fig.text(
+                x, y, s, fontproperties=prop, ha=ha, va="top", color=colour, transform=pt, parse_math=math_ok
+            )
+        elif kind == "rect":
+            _, x, y, w, h, fc, ec, lw = op
+            fig.add_artist(Rectangle((x, y), w, h, transform=pt, facecolor=fc, edgecolor=ec, linewidth=lw))
+        else:
+            _, x, y, w, h, array = op
+            ax = fig.add_axes((x / PAGE_W, y / PAGE_H, w / PAGE_W, h / PAGE_H))
+            # 'none' embeds the PNG's own pixels in the PDF instead of resampling them.
+            ax.imshow(array, interpolation="none", aspect="auto")
+            ax.set_axis_off()
+    fig.text(
+        PAGE_W / 2,
+        FOOTER_Y,
+        f"{number} / {total}",
+        fontproperties=_font(8.5),
+        ha="center",
+        color="#666666",
+        transform=pt,
+    )
+    return fig
+
+
+def render_pdf(blocks, path) -> int:
+    """Typeset ``blocks`` as an A4 PDF at ``path``, atomically and byte-identically; return the pages."""
+    with mpl.rc_context(STYLE):
+        pages = layout(blocks)
+        buf = io.BytesIO()
+        with PdfPages(buf, metadata=METADATA) as pdf:
+            for k, ops in enumerate(pages, start=1):
+                pdf.savefig(_draw_page(ops, k, len(pages)))
+    atomic_write_bytes(path, buf.getvalue())
+    return len(pages)
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    """Pages in a PDF written by :func:`render_pdf` (counts its page objects)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf_bytes))
+
+
+def lines_per_page() -> int:
+    """How many body lines fit on a page (used by tests to build a paragraph of known length)."""
+    return math.floor((TOP - BOTTOM) / (BODY_SIZE * LEADING))

@@ -1,0 +1,426 @@
+"""Figures and the PDF report: each builds from real data, passes its checks, and saves reproducibly."""
+
+import io
+import os
+import subprocess
+import sys
+import textwrap
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from analysis import backprop, compiled, preset, seed_loop, train
+from analysis import figures as fg
+from analysis import pdfreport as pr
+from analysis.network import PRESET_NAMES
+from analysis.tolerances import FD_ATOL, GRAD_ATOL
+
+NONE = preset("none")
+
+
+@pytest.fixture(scope="module")
+def landscape_data():
+    """The saddle from the Hessian at the origin, the seed's trajectory, and two valleys, all computed."""
+    comp = compiled(NONE)
+    origin = np.zeros(2)
+    eig = np.linalg.eigvalsh(comp.hessian(origin))
+    crit = [
+        {
+            "weights": [0.0, 0.0],
+            "loss": float(comp.loss(origin)),
+            "eigenvalues": eig.tolist(),
+            "kind": "saddle",
+        }
+    ]
+    run = seed_loop(0, iterations=100)
+    far = np.array([-40.0, -40.0])
+    valleys = [
+        {"limit": "W1->+inf", "weights": list(run.weights), "loss": run.loss},
+        {"limit": "W1,W2->-inf", "weights": far.tolist(), "loss": float(comp.loss(far))},
+    ]
+    return crit, run.trajectory, valleys
+
+
+@pytest.fixture(scope="module")
+def runs():
+    start = seed_loop(0, iterations=1).init
+    out = {}
+    for name in PRESET_NAMES:
+        p = preset(name)
+        out[name] = train(p, init=np.r_[start, np.zeros(p.n_params - 2)], iterations=60)
+    return out
+
+
+def _texts(fig):
+    return [t.get_text() for t in fig.findobj(mpl.text.Text)]
+
+
+def _legend_texts(fig):
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
+def _main_axes(fig):
+    return [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
+
+
+def _basics(fig):
+    """Title, both axis labels and a legend on the one main axes; then the full check."""
+    (ax,) = _main_axes(fig)
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert _legend_texts(fig)
+    assert fg.check_figure(fig) is fig
+    return ax
+
+
+# --- each figure from real data ------------------------------------------------------------------
+
+
+def test_loss_landscape(landscape_data):
+    crit, traj, valleys = landscape_data
+    fig = fg.loss_landscape(NONE, crit, traj, valleys, resolution=41)
+    ax = _basics(fig)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == NONE.param_names
+    assert any(isinstance(c.norm, LogNorm) for c in ax.collections)  # log colour scale
+    cbar = [a for a in fig.axes if hasattr(a, "_colorbar")]
+    assert len(cbar) == 1 and cbar[0].get_ylabel()
+    # The trajectory is drawn as given, and lies inside the automatic frame.
+    line = next(ln for ln in ax.lines if len(ln.get_xdata()) == len(traj))
+    np.testing.assert_array_equal(line.get_xydata(), traj)
+    x0, x1 = ax.get_xlim()
+    assert x0 < traj[:, 0].min() and traj[:, 0].max() < x1
+    # One arrow per valley, pointing the named way; labels carry limit and loss.
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == len(valleys)
+    dx = [a.xy[0] - a.xyann[0] for a in arrows]
+    assert dx[0] > 0 and dx[1] < 0
+    labels = " ".join(_texts(fig))
+    assert "W1 → +∞" in labels and "W1, W2 → −∞" in labels
+    assert f"{valleys[0]['loss']:.4g}" in labels and "saddle" in " ".join(_legend_texts(fig))
+
+
+def test_limit_direction_parses_the_valley_notations():
+    names = ("W1", "W2")
+    np.testing.assert_allclose(fg.limit_direction("W1->+inf", names), [1, 0])
+    np.testing.assert_allclose(fg.limit_direction("W1,W2->-inf", names), [-(0.5**0.5)] * 2)
+    np.testing.assert_allclose(fg.limit_direction("(W1, W2) -> (-inf, 0.73)", names), [-1, 0])
+    np.testing.assert_allclose(fg.limit_direction("W1 → ∞, W2 → -oo", names), np.array([1, -1]) / 2**0.5)
+    with pytest.raises(ValueError, match="no parameter tends"):
+        fg.limit_direction("W1->0.5", names)
+
+
+def test_output_map_marks_the_bound():
+    fig = fg.output_map(NONE, resolution=40)
+    ax = _basics(fig)
+    assert any(np.allclose(getattr(c, "levels", []), [0.5]) for c in ax.collections)
+    assert any(p.get_hatch() for p in ax.patches)  # the W2 < 0 half-plane
+    note = next(t.get_text() for t in ax.texts if "Rightarrow" in t.get_text())
+    largest = float(note.rsplit(":", 1)[1].strip(" )"))
+    assert largest < 0.5
+    with pytest.raises(ValueError, match="2-parameter"):
+        fg.output_map(preset("both"))
+
+
+def test_basin_figure():
+    axis = np.linspace(-4, 4, 9)
+    W1, W2 = np.meshgrid(axis, axis)
+    w = np.stack([W1, W2], -1)
+    for _ in range(100):
+        w = w - 5.0 * backprop.gradient(NONE, w)
+    labels = (w[..., 0] < 0).astype(int)
+    vals, vecs = np.linalg.eigh(compiled(NONE).hessian(np.zeros(2)))
+    names = ["W1 → +∞ valley", "W1 → −∞ valley"]
+    fig = fg.basin_figure(axis, axis, labels, names, saddle=(0.0, 0.0), direction=vecs[:, np.argmax(vals)])
+    ax = _basics(fig)
+    legend = " ".join(_legend_texts(fig))
+    assert all(n in legend for n in names) and "separatrix" in legend and "% of starts" in legend
+    assert any(ln.get_linestyle() == "--" for ln in ax.lines)
+    with pytest.raises(ValueError, match="shape"):
+        fg.basin_figure(axis, axis[:-1], labels, names)
+    with pytest.raises(ValueError, match="labels must lie"):
+        fg.basin_figure(axis, axis, labels + 1, names)
+
+
+def test_training_curves(runs):
+    infima = {"none": 0.125, "hidden": 0.125, "output": 0.0, "both": 0.0}
+    fig = fg.training_curves(runs, infima)
+    ax = _basics(fig)
+    assert ax.get_yscale() == "log"
+    curves = {ln.get_label().split(":")[0]: ln for ln in ax.lines if "final" in ln.get_label()}
+    np.testing.assert_array_equal(curves["none"].get_ydata(), -runs["none"].errors)
+    dashed = [ln for ln in ax.lines if "proved infimum" in ln.get_label()]
+    assert len(dashed) == 2  # log axes cannot show the two zero infima
+    for ln in dashed:
+        arch = ln.get_label().split(":")[0]
+        assert ln.get_color() == curves[arch].get_color() and ln.get_ydata()[0] == infima[arch]
+    assert sum("(infimum 0:" in t for t in _legend_texts(fig)) == 2
+
+
+def test_box_trend():
+    rows, infima = {}, {"none": 0.125, "output": 0.0}
+    for name in infima:
+        p = preset(name)
+        rows[name] = []
+        for B in (1.0, 2.0, 4.0):
+            grid = np.stack(np.meshgrid(*[np.linspace(-B, B, 9)] * p.n_params), -1).reshape(-1, p.n_params)
+            rows[name].append((B, float(compiled(p).loss(grid).min())))
+    fig = fg.box_trend(rows, infima)
+    ax = _basics(fig)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert any("output" in t and "infimum 0" in t for t in _legend_texts(fig))
+    assert any(ln.get_linestyle() == "--" and ln.get_ydata()[0] == 0.125 for ln in ax.lines)
+
+
+def test_gradcheck_errors():
+    fig = fg.gradcheck_errors([preset(n) for n in PRESET_NAMES], n_points=12)
+    ax = _basics(fig)
+    assert ax.get_yscale() == "log"
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "exact 0" in ticks
+    levels = {ln.get_ydata()[0] for ln in ax.lines}
+    assert {GRAD_ATOL, FD_ATOL} <= levels
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(PRESET_NAMES)
+
+
+# --- check_figure and its negative controls ------------------------------------------------------
+
+
+def _good_figure():
+    fig = Figure(layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [3, 4], label="data")
+    ax.set_title("title")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    return fig, ax
+
+
+def _no_title(fig, ax):
+    ax.set_title("")
+
+
+def _no_xlabel(fig, ax):
+    ax.set_xlabel("")
+
+
+def _no_ylabel(fig, ax):
+    ax.set_ylabel("")
+
+
+def _no_legend(fig, ax):
+    ax.get_legend().remove()
+
+
+def _tiny_font(fig, ax):
+    ax.set_xlabel("x", fontsize=4)
+
+
+def _off_figure(fig, ax):
+    fig.text(0.98, 0.5, "a long note that runs off the right edge")
+
+
+def _spills_axes(fig, ax):
+    ax.text(2.0, 3.5, "an annotation running past the axes")
+
+
+def _no_layout(fig, ax):
+    fig.set_layout_engine("none")
+
+
+def _unlabelled_colorbar(fig, ax):
+    im = ax.imshow([[0, 1], [1, 0]])
+    fig.colorbar(im, ax=ax)
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (_no_title, "no title"),
+        (_no_xlabel, "no x-axis label"),
+        (_no_ylabel, "no y-axis label"),
+        (_no_legend, "no legend"),
+        (_tiny_font, "pt"),
+        (_off_figure, "cut off"),
+        (_spills_axes, "spills out"),
+        (_no_layout, "layout engine"),
+        (_unlabelled_colorbar, "colour bar"),
+    ],
+)
+def test_check_figure_negative_controls(spoil, message):
+    fig, ax = _good_figure()
+    assert fg.figure_problems(fig) == []
+    spoil(fig, ax)
+    with pytest.raises(ValueError, match=message):
+        fg.check_figure(fig)
+
+
+# --- saving ---------------------------------------------------------------------------------------
+
+
+def test_save_figure_is_byte_identical_and_leaves_no_temp_files(tmp_path, runs):
+    fig = fg.training_curves(runs, {"none": 0.125, "hidden": 0.125, "output": 0.0, "both": 0.0})
+    first = {p.name: p.read_bytes() for p in fg.save_figure(fig, tmp_path / "a", "curves")}
+    second = {p.name: p.read_bytes() for p in fg.save_figure(fig, tmp_path / "a", "curves")}
+    assert sorted(first) == ["curves.png", "curves.svg"]
+    assert first == second
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["curves.png", "curves.svg"]
+    assert first["curves.png"][:8] == b"\x89PNG\r\n\x1a\n" and b"Software" not in first["curves.png"]
+    assert b"<dc:date>" not in first["curves.svg"]
+
+
+def test_save_figure_negative_control_default_svg_differs():
+    """Without the fixed salt and Date the SVG changes run to run: the byte comparison can fail."""
+    fig, _ = _good_figure()
+
+    def render():
+        buf = io.BytesIO()
+        with mpl.rc_context({"svg.hashsalt": None}):
+            fig.savefig(buf, format="svg")
+        return buf.getvalue()
+
+    assert render() != render()
+
+
+def test_save_figure_refuses_a_failing_figure(tmp_path):
+    fig, ax = _good_figure()
+    ax.set_title("")
+    with pytest.raises(ValueError, match="no title"):
+        fg.save_figure(fig, tmp_path, "bad")
+    assert list(tmp_path.iterdir()) == []
+
+
+_CROSS_PROCESS = textwrap.dedent(
+    """
+    import hashlib, sys
+    from pathlib import Path
+    from analysis import figures as fg, pdfreport as pr, preset
+    out = Path(sys.argv[1])
+    fig = fg.output_map(preset("none"), resolution=30)
+    png, svg = fg.save_figure(fig, out, "map")
+    pr.render_pdf([pr.Heading("T", 1), pr.Paragraph("$x^2$ and text"), pr.Image(png, "c")], out / "r.pdf")
+    print(*(hashlib.sha256(p.read_bytes()).hexdigest() for p in (png, svg, out / "r.pdf")))
+    """
+)
+
+
+def test_outputs_identical_across_processes_and_hash_seeds(tmp_path):
+    # Two interpreters with different hash seeds, run side by side to keep the test quick.
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CROSS_PROCESS, str(tmp_path / seed)],
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    digests = [out.split() for out, _ in outputs]
+    assert len(digests[0]) == 3 and digests[0] == digests[1]
+
+
+# --- the PDF report -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def png(tmp_path_factory, landscape_data):
+    crit, traj, valleys = landscape_data
+    fig = fg.loss_landscape(NONE, crit, traj, valleys, resolution=31)
+    return fg.save_figure(fig, tmp_path_factory.mktemp("figs"), "landscape")[0]
+
+
+def _document(png):
+    return [
+        pr.Heading("Can this network learn this data?", 1),
+        pr.Paragraph("The seed is $z = \\sigma(W_2 \\sigma(W_1 x))$ and a price of $5 stays text. " * 12),
+        pr.Heading("A table", 2),
+        pr.Table(["preset", "note"], [[n, "word " * 30] for n in PRESET_NAMES * 6]),
+        pr.Image(png, "The landscape."),
+        pr.Code("def f(x):\n    return x  # " + "long comment " * 20 + "\n" * 3),
+        pr.Paragraph("Closing words. " * 300),
+    ]
+
+
+def test_render_pdf_is_byte_identical_and_atomic(tmp_path, png):
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    pages = pr.render_pdf(_document(png), a)
+    assert pr.render_pdf(_document(png), b) == pages
+    data = a.read_bytes()
+    assert data == b.read_bytes() and data.startswith(b"%PDF")
+    assert pr.page_count(data) == pages >= 3
+    assert b"CreationDate" not in data and b"ModDate" not in data and b"(canlearn)" in data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf"]
+
+
+def test_render_pdf_page_count(tmp_path):
+    per_page = pr.lines_per_page()
+    one = pr.render_pdf([pr.Heading("Short", 1), pr.Paragraph("one line")], tmp_path / "one.pdf")
+    three = pr.render_pdf([pr.Paragraph("\n".join(["line"] * (2 * per_page + 1)))], tmp_path / "three.pdf")
+    assert (one, three) == (1, 3)
+    assert pr.page_count((tmp_path / "three.pdf").read_bytes()) == 3
+    # Negative control: the counter does not count the page tree itself.
+    assert pr.page_count(b"<< /Type /Pages /Count 2 >>") == 0
+
+
+def test_layout_keeps_everything_on_the_page(png):
+    pages = pr.layout(_document(png))
+    for ops in pages:
+        for op in ops:
+            if op[0] == "text":
+                _, x, y, s, prop, ha, *_ = op
+                left = x - (pr._width(s, prop) / 2 if ha == "center" else 0)
+                assert pr.BOTTOM - 1e-6 <= y <= pr.TOP + 1e-6
+                assert left >= pr.MARGIN - 1e-6 and left + pr._width(s, prop) <= pr.PAGE_W - pr.MARGIN + 1e-6
+            else:
+                x, y, w, h = op[1:5]
+                assert x >= pr.MARGIN - 1e-6 and x + w <= pr.PAGE_W - pr.MARGIN + 1e-6
+                assert y >= pr.BOTTOM - 1e-6 and y + h <= pr.TOP + 1e-6
+    # The table's header is repeated on every page the table reaches.
+    header_pages = [
+        k for k, ops in enumerate(pages) if any(op[0] == "text" and op[3] == "preset" for op in ops)
+    ]
+    assert len(header_pages) >= 2
+
+
+def test_wrap_keeps_math_whole_and_within_width():
+    prop = pr._font(pr.BODY_SIZE)
+    text = "words $\\frac{a}{b} + c$ and more words " * 20 + "x" * 200
+    lines = pr.wrap(text, prop, pr.TEXT_W)
+    assert all(pr._width(s, prop) <= pr.TEXT_W for s in lines)
+    assert all((s.count("$") - s.count("\\$")) % 2 == 0 for s in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_tall_image_is_scaled_to_fit_one_page(tmp_path):
+    fig = Figure(figsize=(2, 12), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="l")
+    ax.set(title="tall", xlabel="x", ylabel="y")
+    ax.legend()
+    tall = fg.save_figure(fig, tmp_path, "tall")[0]
+    pages = pr.layout([pr.Paragraph("before"), pr.Image(tall, "caption")])
+    (image,) = [op for ops in pages for op in ops if op[0] == "image"]
+    assert image[4] <= pr.TOP - pr.BOTTOM and image[3] < pr.TEXT_W
+
+
+def test_blocks_are_validated(tmp_path):
+    with pytest.raises(ValueError, match="every row"):
+        pr.Table(["a", "b"], [["1"]])
+    with pytest.raises(ValueError, match="level"):
+        pr.Heading("x", 7)
+    with pytest.raises(ValueError, match="at least one block"):
+        pr.render_pdf([], tmp_path / "x.pdf")
+    with pytest.raises(TypeError, match="unknown block"):
+        pr.render_pdf(["just a string"], tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+    assert pr.Table(["a"], [["1"]]) == pr.Table(("a",), (("1",),))  # lists become tuples: frozen, hashable
+    assert hash(pr.Code("x")) == hash(pr.Code("x"))
