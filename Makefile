@@ -12,11 +12,11 @@ all: $(STAMP)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins the versions the committed figures were made with (byte-identical output).
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "canlearn needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 test: $(STAMP)

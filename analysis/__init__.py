@@ -5,6 +5,8 @@ The public API, for analysis scripts::
     from analysis import preset, symbolic, compiled, loss, gradient, seed_loop, train, gradcheck
 """
 
+__version__ = "0.1.0"
+
 from .backprop import forward, gradient, loss
 from .gradcheck import GradcheckResult, ParamCheck, gradcheck, sample_points
 from .network import PRESET_NAMES, Dataset, Layer, Network, Problem, chain, preset
