@@ -300,6 +300,13 @@ class OptimiseReport:
             f"(box {best.box:g}), infimum_proved={self.infimum_proved}, agrees={self.agrees})"
         )
 
+    def best(self, box: float | None = None) -> Run:
+        """The lowest run (ranked by the loss at mpmath precision), on one box or over all."""
+        return min((r for r in self.runs if box is None or r.box == box), key=_rank)
+
+    def best_per_box(self) -> tuple[Run, ...]:
+        return tuple(self.best(b) for b in sorted({r.box for r in self.runs}))
+
     def to_json(self) -> dict:
         return {
             "arch": self.arch,

@@ -66,3 +66,7 @@ PROOF_MAX_OPS = 4000
 PROOF_BOX = 40.0
 # Float slack for dense-sampling evidence (float64 sigmoid and loss round-off).
 PROOF_SAMPLE_ATOL = 1e-12
+
+# Regression checks: a regenerated results.json must match the committed one this closely.
+REGRESSION_RTOL = 1e-9
+REGRESSION_ATOL = 1e-12

@@ -1,0 +1,532 @@
+"""``canlearn all``: run every analysis, then write figures, proofs, results.json and the report.
+
+Everything is computed first and written last, each file atomically, so an interrupted run
+leaves every artifact either as it was or complete. The report is one list of blocks rendered
+twice, as Markdown and as PDF, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .io import atomic_write_text, dumps
+from .network import PRESET_NAMES, preset
+from .pdfreport import Code, Heading, Image, Paragraph, Table
+
+STEPS = ("train", "gradcheck", "prove", "optimise", "dynamics", "figures", "write")
+
+
+@dataclass(frozen=True)
+class AllSummary:
+    """What ``canlearn all`` wrote, and whether every check it ran came out as it must."""
+
+    out: str
+    files: tuple[str, ...]
+    checks: tuple[tuple[str, bool], ...]
+    results: dict
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+    def to_json(self) -> dict:
+        return self.results
+
+    def text(self) -> str:
+        lines = [f"wrote {len(self.files)} files to {self.out}/: {', '.join(self.files)}"]
+        lines += [f"  {'ok  ' if ok else 'FAIL'} {name}" for name, ok in self.checks]
+        return "\n".join(lines)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM unwinds like Ctrl-C, so atomic writes clean up their temp files."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _progress(enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=len(STEPS),
+        desc="canlearn all",
+        unit="step",
+        file=sys.stderr,
+        disable=not (enabled and sys.stderr.isatty()),
+        bar_format="{desc}: {n}/{total} {postfix} [{elapsed}]",
+    )
+
+
+def compute(tick=lambda name: None) -> dict:
+    """Run every analysis for every preset; returns the objects the artifacts are made from.
+
+    ``tick(name)`` is called as each step finishes (progress reporting).
+    """
+    from . import backprop
+    from .dynamics import basin_map, dynamics
+    from .gradcheck import gradcheck
+    from .optimise import optimise
+    from .proofs import prove
+    from .seed import seed_gradient, seed_loop
+    from .training import train
+
+    problems = {a: preset(a) for a in PRESET_NAMES}
+    r: dict = {"problems": problems}
+    seed_run = seed_loop(0)
+    start = seed_run.init
+    # The same start for every preset: the seed's W1, W2 and zero biases.
+    r["train"] = {"none": seed_run}
+    for a in PRESET_NAMES[1:]:
+        init = start + (0.0,) * (problems[a].n_params - 2)
+        r["train"][a] = train(problems[a], init)
+    tick("train")
+    r["gradcheck"] = {a: gradcheck(lambda w, p=p: backprop.gradient(p, w), p) for a, p in problems.items()}
+    r["gradcheck_seed"] = gradcheck(seed_gradient, problems["none"])
+    tick("gradcheck")
+    r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
+    tick("prove")
+    r["optimise"] = {a: optimise(a, infimum=r["proofs"][a].infimum_value) for a in PRESET_NAMES}
+    tick("optimise")
+    r["dynamics"] = {a: dynamics(a) for a in PRESET_NAMES}
+    r["basin_map"] = basin_map("none", n=200, method="gd")
+    r["long_seed_run"] = seed_loop(0, iterations=10**4)
+    tick("dynamics")
+    return r
+
+
+def _checks(r) -> tuple[tuple[str, bool], ...]:
+    checks = [(f"gradcheck {a}", g.passed) for a, g in r["gradcheck"].items()]
+    checks.append(("gradcheck of the seed's own formulas", r["gradcheck_seed"].passed))
+    for a, rep in r["proofs"].items():
+        bad = [t.id for t in rep.theorems if t.status != t.expected]
+        checks.append((f"proofs {a}" + (f" (unexpected: {', '.join(bad)})" if bad else ""), not bad))
+    for a, o in r["optimise"].items():
+        checks.append((f"optimum agrees with the proved infimum, {a}", bool(o.agrees)))
+    return tuple(checks)
+
+
+def _is_lemma(theorem) -> bool:
+    """Lemmas about sigma alone, the same in every preset's report: listed once."""
+    return theorem.id.startswith("L")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _fmt(v: float, digits: int = 6) -> str:
+    return f"{v:.{digits}g}"
+
+
+def _weights(names, values) -> str:
+    return ", ".join(f"{n} = {_fmt(v)}" for n, v in zip(names, values))
+
+
+def _valley_points(dyn, problem) -> list[dict]:
+    """Valleys as the landscape figure draws them: a full weight vector, +-inf where it diverges."""
+    points = []
+    for v in dyn.valleys:
+        name, _, sign = v.limit.partition("->")
+        at = dict(v.weights)
+        w = [float(sign) if n == name else float(at.get(n, 0.0)) for n in problem.param_names]
+        points.append({"limit": v.limit, "loss": v.loss, "weights": w})
+    return points
+
+
+def figures(r, out: Path) -> list[tuple[str, str, str]]:
+    """Build, check and save every figure; returns (stem, title, caption) in report order."""
+    from . import figures as fg
+
+    none = r["problems"]["none"]
+    dyn = r["dynamics"]["none"]
+    dj = dyn.to_json()
+    infima = {a: float(p.infimum_value) for a, p in r["proofs"].items()}
+    bm = r["basin_map"]
+    saddle = next((c.weights for c in dyn.critical_points if c.kind == "saddle"), None)
+    made = [
+        (
+            "landscape",
+            fg.loss_landscape(
+                none, dj["critical_points"], r["long_seed_run"].trajectory, _valley_points(dyn, none)
+            ),
+            "The loss of the seed's network over (W1, W2), log colour scale. The seed's training "
+            f"({r['long_seed_run'].iterations} iterations of its own loop) slides along the valley "
+            f"{dyn.seed_run.valley}; the lowest valley, {', '.join(dyn.lowest_valley)}, lies the other way "
+            "across the saddle.",
+        ),
+        (
+            "output_bound",
+            fg.output_map(none),
+            "z(1) over (W1, W2): the z = 1/2 contour is the line W2 = 0, and the whole half-plane W2 < 0 "
+            "has z(1) < 1/2 (theorem T2).",
+        ),
+        (
+            "basins",
+            fg.basin_figure(bm.xs, bm.ys, bm.labels, bm.valley_names, saddle, dyn.separatrix_direction),
+            f"Which valley gradient descent at the seed's rate reaches from each start of a "
+            f"{len(bm.xs)} x {len(bm.ys)} grid; the dashed line is the saddle's stable direction from the "
+            "exact Hessian.",
+        ),
+        (
+            "training",
+            fg.training_curves(r["train"], infima),
+            "Loss against iteration from the same start (the seed's W1, W2; biases 0) for the four "
+            "presets, with each proved infimum dashed.",
+        ),
+        (
+            "box_trend",
+            fg.box_trend(
+                {a: [(run.box, run.loss) for run in o.best_per_box()] for a, o in r["optimise"].items()},
+                infima,
+            ),
+            "Best loss any optimiser found with every weight in [-B, B], against B, with the proved infima: "
+            "the gap closes as B grows but never reaches the infimum at a finite B.",
+        ),
+        (
+            "gradcheck",
+            fg.gradcheck_errors(list(r["problems"].values())),
+            "Per-point errors of the hand-coded backprop and of central finite differences against the "
+            "compiled SymPy gradient, with the tolerances the checks use.",
+        ),
+    ]
+    saved = []
+    for stem, fig, caption in made:
+        fg.save_figure(fig, out, stem)
+        saved.append((stem, fig.axes[0].get_title(), caption))
+    return saved
+
+
+def blocks(r, figs) -> list:
+    """The report, as blocks: every number in it is read from the computed results."""
+    P, T = r["proofs"], r["train"]
+    none_p = P["none"]
+    dyn = r["dynamics"]["none"]
+    fig = {stem: (title, caption) for stem, title, caption in figs}
+
+    def image(stem):
+        title, caption = fig[stem]
+        return Image(Path(stem + ".png"), f"{title}. {caption}")
+
+    out = [
+        Heading("canlearn report: can a two-neuron sigmoid chain learn x -> x?", 1),
+        Paragraph(
+            "The question: a network y = sigma(W1 x), z = sigma(W2 y) without bias, trained by hand-coded "
+            "backprop on x in {0, 1} with target x, never learns. Its loss is L = 1/2 sum (d - z)^2. "
+            "This report is generated by `canlearn all`; every number in it is computed or proved by the "
+            "run that wrote it."
+        ),
+        Heading("The answer in brief", 2),
+        Table(
+            ("preset", "network", "separable", "inf L (proved)", "attained", "best loss found", "agrees"),
+            tuple(
+                (
+                    a,
+                    r["problems"][a].description,
+                    "yes" if P[a].separable else "no",
+                    str(P[a].infimum_value),
+                    "yes" if P[a].infimum_attained else "no",
+                    _fmt(r["optimise"][a].best().loss, 8),
+                    "yes" if r["optimise"][a].agrees else "NO",
+                )
+                for a in PRESET_NAMES
+            ),
+        ),
+        Paragraph(
+            f"Without a bias, {'some' if none_p.separable else 'no'} weights put z(0) < 1/2 < z(1), "
+            f"and L > {none_p.infimum_value} at every weight, with inf L = {none_p.infimum_value} "
+            f"{'attained' if none_p.infimum_attained else 'approached but never attained'}. "
+            f"With a bias on the hidden neuron alone: separable {_yes(P['hidden'].separable)}, inf L = "
+            f"{P['hidden'].infimum_value}. With a bias on the output neuron: separable "
+            f"{_yes(P['output'].separable)}, inf L = {P['output'].infimum_value}. The seed's run ends at "
+            f"L = {_fmt(T['none'].loss)} after {T['none'].iterations} iterations, on its way down the valley "
+            f"{dyn.seed_run.valley}, whose floor is {dyn.seed_run.valley_loss:.12g}."
+        ),
+        Heading("1. The seed's run", 2),
+        Paragraph(
+            f"The question's loop, ported bit for bit (seed 0), starts at "
+            f"{_weights(('W1', 'W2'), T['none'].init)} and after {T['none'].iterations} iterations stops "
+            f"({T['none'].stopped}) at {_weights(('W1', 'W2'), T['none'].weights)}, with outputs "
+            f"z(0) = {_fmt(T['none'].outputs[0])} and z(1) = {_fmt(T['none'].outputs[1])}, L = "
+            f"{_fmt(T['none'].loss)}. From the same start, with biases starting at 0:"
+        ),
+        Table(
+            ("preset", "final weights", "z(0)", "z(1)", "L"),
+            tuple(
+                (
+                    a,
+                    _weights(r["problems"][a].param_names, t.weights),
+                    _fmt(t.outputs[0]),
+                    _fmt(t.outputs[1]),
+                    _fmt(t.loss),
+                )
+                for a, t in T.items()
+            ),
+        ),
+        image("training"),
+        Heading("2. What is proved", 2),
+        Paragraph(
+            "Each theorem is a list of steps, each checked by SymPy (an identity reducing to 0, a sign fact, "
+            "a limit) or by rigorous ball arithmetic; a theorem is proved only when every step checks. False "
+            "variants are run through the same engine and must come out refuted with a checked "
+            "counterexample. The full proofs are in proofs.md and proofs.tex."
+        ),
+        Table(
+            ("lemma", "statement", "status"),
+            tuple((t.id, t.statement, t.status) for t in none_p.theorems if _is_lemma(t)),
+        ),
+        Table(
+            ("preset", "id", "statement", "status"),
+            tuple(
+                (a, t.id, t.statement, t.status)
+                for a in PRESET_NAMES
+                for t in P[a].theorems
+                if not _is_lemma(t)
+            ),
+        ),
+        image("output_bound"),
+        Heading("3. Where training goes, and why it stalls", 2),
+        Paragraph(
+            "Critical points of the seed's loss (exact Hessian eigenvalues) and the valleys: the limit of L "
+            "along each direction to infinity, minimised over the remaining weights."
+        ),
+        Table(
+            ("critical point", "L", "Hessian eigenvalues", "kind"),
+            tuple(
+                (
+                    _weights(("W1", "W2"), c.weights),
+                    _fmt(c.loss),
+                    ", ".join(_fmt(e) for e in c.eigenvalues),
+                    c.kind,
+                )
+                for c in dyn.critical_points
+            ),
+        ),
+        Table(
+            ("valley", "limit of L", "infimum", "at"),
+            tuple(
+                (v.limit, v.expression, v.loss_digits, ", ".join(f"{k} = {w}" for k, w in v.weights) or "-")
+                for v in dyn.valleys
+            ),
+        ),
+        Table(
+            ("iterations", "W1", "W2", "printed error", "L - valley floor"),
+            tuple(
+                (
+                    str(c.iterations),
+                    _fmt(c.weights[0], 8),
+                    _fmt(c.weights[1], 9),
+                    _fmt(c.printed_error, 9),
+                    _fmt(c.valley_gap, 3),
+                )
+                for c in dyn.seed_run.checkpoints
+            ),
+        ),
+        *[Paragraph(c[0].upper() + c[1:] + ".") for c in dyn.conclusions],
+        image("landscape"),
+        image("basins"),
+        Table(
+            ("preset", "init", "share reaching the lowest valley", "95% interval", "samples"),
+            tuple(
+                (a, f.scheme, _fmt(f.fraction, 4), f"[{f.low:.4f}, {f.high:.4f}]", str(f.samples))
+                for a in PRESET_NAMES
+                for f in r["dynamics"][a].basins
+            ),
+        ),
+        Heading("4. SciPy confirms the optimum", 2),
+        Paragraph(
+            "Local multi-start (BFGS, L-BFGS-B, Newton-CG, trust-exact, Nelder-Mead) and global (shgo, "
+            "differential evolution, dual annealing, DIRECT, basin hopping) optimisers on boxes [-B, B]^n. "
+            "Best loss per box, and what the numbers imply:"
+        ),
+    ]
+    for a in PRESET_NAMES:
+        o = r["optimise"][a]
+        out.append(
+            Table(
+                (f"{a}: B", "best loss", "method", "weights", "on boundary"),
+                tuple(
+                    (
+                        f"{run.box:g}",
+                        _fmt(run.loss, 10),
+                        run.method,
+                        _weights(o.param_names, run.weights),
+                        "yes" if run.on_boundary else "no",
+                    )
+                    for run in o.best_per_box()
+                ),
+            )
+        )
+        out += [Paragraph(f"{a}: {c}.") for c in o.conclusions]
+    out += [
+        image("box_trend"),
+        Heading("5. Gradient checks", 2),
+        Paragraph(
+            "Hand-coded backprop against the compiled SymPy gradient (mpmath at high precision breaks "
+            "ties) and central finite differences, at points including weights up to 1e300."
+        ),
+        Table(
+            ("preset", "points", "max abs error", "max rel error", "finite-difference points", "passed"),
+            tuple(
+                (
+                    a,
+                    str(g.points),
+                    f"{g.max_abs_error:.3g}",
+                    f"{g.max_rel_error:.3g}",
+                    str(g.fd_points),
+                    "yes" if g.passed else "NO",
+                )
+                for a, g in r["gradcheck"].items()
+            ),
+        ),
+        image("gradcheck"),
+        Heading("Reproduce", 2),
+        Code("make all      # regenerates this folder\nmake test     # the regression checks"),
+    ]
+    return out
+
+
+def to_markdown(blocks) -> str:
+    """Render report blocks as GitHub-flavoured Markdown."""
+    parts = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            parts.append("#" * b.level + " " + b.text)
+        elif isinstance(b, Paragraph):
+            parts.append(b.text)
+        elif isinstance(b, Table):
+            esc = [[c.replace("|", "\\|") for c in row] for row in (b.header, *b.rows)]
+            lines = ["| " + " | ".join(esc[0]) + " |", "|" + " --- |" * len(b.header)]
+            lines += ["| " + " | ".join(row) + " |" for row in esc[1:]]
+            parts.append("\n".join(lines))
+        elif isinstance(b, Image):
+            parts.append(f"![{b.path.stem}]({b.path.as_posix()})\n\n*{b.caption}*")
+        elif isinstance(b, Code):
+            parts.append(f"```\n{b.text}\n```")
+    return "\n\n".join(parts) + "\n"
+
+
+def _json_safe(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _json_safe(obj.item())
+    return obj
+
+
+def results_json(r, checks) -> dict:
+    return _json_safe(
+        {
+            "canlearn_version": __version__,
+            "checks": [{"name": n, "ok": ok} for n, ok in checks],
+            "presets": {
+                a: {
+                    "description": r["problems"][a].description,
+                    "params": list(r["problems"][a].param_names),
+                    "train": r["train"][a].to_json(),
+                    "gradcheck": r["gradcheck"][a].to_json(),
+                    "proofs": r["proofs"][a].to_json(),
+                    "optimise": r["optimise"][a].to_json(),
+                    "dynamics": r["dynamics"][a].to_json(),
+                }
+                for a in PRESET_NAMES
+            },
+            "gradcheck_seed_formulas": r["gradcheck_seed"].to_json(),
+            "basin_map": {
+                "arch": r["basin_map"].arch,
+                "method": r["basin_map"].method,
+                "grid": [len(r["basin_map"].xs), len(r["basin_map"].ys)],
+                "fractions": {
+                    name: r["basin_map"].fraction(k) for k, name in enumerate(r["basin_map"].valley_names)
+                },
+            },
+        }
+    )
+
+
+def run_all(out="figures", progress: bool = True) -> AllSummary:
+    """Compute everything, then write every artifact into ``out``."""
+    from .pdfreport import render_pdf
+    from .proofs import render_latex, render_markdown
+
+    out = Path(out)
+    with _sigterm_as_interrupt(), _progress(progress) as bar:
+
+        def tick(done: str):
+            bar.update()
+            following = STEPS[STEPS.index(done) + 1 :]
+            bar.set_postfix_str(following[0] if following else "")
+
+        bar.set_postfix_str(STEPS[0])
+        r = compute(tick)
+        checks = _checks(r)
+        results = results_json(r, checks)
+        figs = figures(r, out)
+        tick("figures")
+        bl = blocks(r, figs)
+        reports = [r["proofs"][a] for a in PRESET_NAMES]
+        atomic_write_text(out / "proofs.md", render_markdown(reports))
+        atomic_write_text(out / "proofs.tex", render_latex(reports))
+        atomic_write_text(out / "results.json", dumps(results))
+        atomic_write_text(out / "report.md", to_markdown(bl))
+        render_pdf([_absolute(b, out) for b in bl], out / "report.pdf")
+        tick("write")
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    return AllSummary(str(out), tuple(files), checks, results)
+
+
+def _absolute(block, out: Path):
+    return Image(out / block.path, block.caption) if isinstance(block, Image) else block
+
+
+def compare_results(new, old, path: str = "$") -> list[str]:
+    """Differences between two results.json trees: numbers within the regression tolerances,
+    everything else exactly. An empty list means they agree."""
+    from .tolerances import REGRESSION_ATOL, REGRESSION_RTOL
+
+    if (
+        isinstance(new, bool)
+        or isinstance(old, bool)
+        or not (isinstance(new, int | float) and isinstance(old, int | float))
+    ):
+        if type(new) is not type(old):
+            return [f"{path}: {old!r} became {new!r}"]
+        if isinstance(new, dict):
+            diffs = [f"{path}.{k}: missing" for k in old.keys() - new.keys()]
+            diffs += [f"{path}.{k}: unexpected" for k in new.keys() - old.keys()]
+            for k in sorted(new.keys() & old.keys()):
+                diffs += compare_results(new[k], old[k], f"{path}.{k}")
+            return diffs
+        if isinstance(new, list):
+            if len(new) != len(old):
+                return [f"{path}: length {len(old)} became {len(new)}"]
+            return [
+                d for i, (a, b) in enumerate(zip(new, old)) for d in compare_results(a, b, f"{path}[{i}]")
+            ]
+        return [] if new == old else [f"{path}: {old!r} became {new!r}"]
+    if abs(new - old) <= REGRESSION_ATOL + REGRESSION_RTOL * abs(old):
+        return []
+    return [f"{path}: {old!r} became {new!r}"]
