@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/canlearn bench
+	$(BIN)/canlearn bench --pipeline
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,14 +8,44 @@ The public API, for analysis scripts::
 __version__ = "0.1.0"
 
 from .backprop import forward, gradient, loss
+from .dynamics import DynamicsReport, basin_map, critical_points, dynamics, valleys
 from .gradcheck import GradcheckResult, ParamCheck, gradcheck, sample_points
 from .network import PRESET_NAMES, Dataset, Layer, Network, Problem, chain, preset
 from .numerics import sigmoid
+from .optimise import OptimiseReport, optimise
 from .seed import seed_gradient, seed_loop
 from .symbolic import Compiled, SymbolicModel, compiled, seed_gradient_exprs, sigma, symbolic
 from .training import TrainResult, random_init, train
 
+# Imported on first use (python-flint, matplotlib). optimise and dynamics are imported eagerly:
+# their functions share their modules' names, which a lazy import would shadow.
+_LAZY = {
+    "prove": ("proofs", "prove"),
+    "ProofReport": ("proofs", "ProofReport"),
+    "render_markdown": ("proofs", "render_markdown"),
+    "render_latex": ("proofs", "render_latex"),
+    "run_all": ("report", "run_all"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        return getattr(import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    *_LAZY,
+    "DynamicsReport",
+    "OptimiseReport",
+    "basin_map",
+    "critical_points",
+    "dynamics",
+    "optimise",
+    "valleys",
     "PRESET_NAMES",
     "Compiled",
     "Dataset",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -76,3 +79,57 @@ def run_bench(arch: str = "all", *, n_points: int = 10**6, repeats: int = 5, see
             )
         )
     return BenchReport(tuple(rows), repeats)
+
+
+# Each command of the pipeline, its time target (seconds, on 2 cores), in a fresh process so
+# that nothing is cached; the basin map is timed in-process.
+PIPELINE = (
+    ("canlearn prove --arch all --json", ("prove", "--arch", "all", "--json"), 30.0),
+    ("canlearn optimise --arch all --json", ("optimise", "--arch", "all", "--json"), 60.0),
+    ("canlearn dynamics --arch all --json", ("dynamics", "--arch", "all", "--json"), None),
+    ("canlearn all --out <tmp>", ("all", "--no-progress", "--out"), 60.0),
+)
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    name: str
+    seconds: float
+    target_s: float | None
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _timed_command(args) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "analysis", *args], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def run_pipeline_bench() -> tuple[PipelineRow, ...]:
+    from .dynamics import basin_map
+
+    rows = []
+    for name, args, target in PIPELINE:
+        if args[-1] == "--out":
+            with tempfile.TemporaryDirectory() as tmp:
+                rows.append(PipelineRow(name, _timed_command((*args, tmp)), target))
+        else:
+            rows.append(PipelineRow(name, _timed_command(args), target))
+    t0 = time.perf_counter()
+    basin_map("none", n=200, method="gd")
+    rows.append(PipelineRow("basin map 200 x 200 (gradient descent)", time.perf_counter() - t0, 30.0))
+    return tuple(rows)
+
+
+def pipeline_summary(rows) -> str:
+    lines = ["pipeline wall-clock times (fresh process each):"]
+    for r in rows:
+        target = (
+            f"  (target < {r.target_s:g} s: {'met' if r.seconds < r.target_s else 'MISSED'})"
+            if r.target_s
+            else ""
+        )
+        lines.append(f"  {r.name:<42} {r.seconds:6.1f} s{target}")
+    return "\n".join(lines)

@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--arch", choices=PRESET_NAMES + ("all",), default="all")
     b.add_argument("--points", type=_positive_int, default=10**6)
     b.add_argument("--repeats", type=_positive_int, default=5)
+    b.add_argument("--pipeline", action="store_true", help="also time prove, optimise, dynamics and all")
     b.add_argument("--json", action="store_true")
 
     arch_all = PRESET_NAMES + ("all",)
@@ -123,6 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _out_dir(path: str):
+    """Create the output folder up front, so a bad --out fails before minutes of work."""
+    import os
+    from pathlib import Path
+
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create output folder {path!r}: {e.strerror}") from None
+    if not out.is_dir() or not os.access(out, os.W_OK):
+        raise UsageError(f"output folder {path!r} is not a writable folder")
+    return out
+
+
 def _archs(arch: str) -> tuple[str, ...]:
     return PRESET_NAMES if arch == "all" else (arch,)
 
@@ -136,14 +152,13 @@ def _many(reports, single: bool):
 def _prove(args):
     from .proofs import prove, render_latex, render_markdown
 
+    out = _out_dir(args.out) if args.out is not None else None
     reports = [prove(a) for a in _archs(args.arch)]
-    if args.out is not None:
-        from pathlib import Path
-
+    if out is not None:
         from .io import atomic_write_text
 
-        atomic_write_text(Path(args.out) / "proofs.md", render_markdown(reports))
-        atomic_write_text(Path(args.out) / "proofs.tex", render_latex(reports))
+        atomic_write_text(out / "proofs.md", render_markdown(reports))
+        atomic_write_text(out / "proofs.tex", render_latex(reports))
     payload, text = _many(reports, args.arch != "all")
     ok = all(t.status == t.expected for r in reports for t in r.theorems)
     return payload, text, (0 if ok else 1)
@@ -167,7 +182,7 @@ def _dynamics(args):
 def _all(args):
     from .report import run_all
 
-    summary = run_all(args.out, progress=not args.no_progress)
+    summary = run_all(_out_dir(args.out), progress=not args.no_progress)
     return summary.to_json(), summary.text(), (0 if summary.ok else 1)
 
 
@@ -216,10 +231,12 @@ def _gradcheck(args):
 
 
 def _bench(args):
-    from .bench import run_bench
+    from .bench import pipeline_summary, run_bench, run_pipeline_bench
 
     report = run_bench(args.arch, n_points=args.points, repeats=args.repeats)
-    return report.to_json(), report.summary()
+    rows = run_pipeline_bench() if args.pipeline else ()
+    payload = dict(report.to_json(), pipeline=[r.to_json() for r in rows])
+    return payload, report.summary() + ("\n" + pipeline_summary(rows) if rows else "")
 
 
 COMMANDS = {
@@ -241,6 +258,9 @@ def main(argv=None) -> int:
         out = COMMANDS[args.command](args)
     except (UsageError, ValueError) as e:
         print(f"canlearn: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # e.g. the output folder became unwritable mid-run
+        print(f"canlearn: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("canlearn: interrupted", file=sys.stderr)

@@ -18,7 +18,7 @@ from functools import cache
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy import integrate, optimize, stats
+from scipy import integrate, optimize, special
 
 from .network import Problem, preset
 from .numerics import sigmoid
@@ -367,7 +367,7 @@ def check_limit_with_sympy(arch: str, symbol_index: int, sign: int) -> bool:
 
 
 def _wilson(hits: int, n: int) -> tuple[float, float]:
-    z = float(stats.norm.ppf(0.5 + BASIN_CONFIDENCE / 2))
+    z = float(special.ndtri(0.5 + BASIN_CONFIDENCE / 2))  # the normal quantile
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)

@@ -67,3 +67,24 @@ def test_readme_console_examples(cmd, expected):
     assert checker.check_output(expected, got.stdout + got.stderr, FLAGS), (
         f"README example `{cmd}` printed:\n{got.stdout}{got.stderr}"
     )
+
+
+def test_readme_quotes_the_committed_results():
+    """The prose numbers in the README are the ones the main job computed."""
+    import json
+
+    results = json.loads((README.parent / "figures" / "results.json").read_text())
+    none = results["presets"]["none"]
+    seed_run = none["dynamics"]["seed_run"]
+    assert f"{seed_run['valley_loss']:.12g}" in TEXT
+    assert f"W2 = {seed_run['valley_minimiser']['W2']}" in TEXT
+    assert f"inf L = {none['proofs']['infimum']['value']} is approached but never attained" in TEXT
+    assert none["proofs"]["infimum"]["attained"] is False and none["proofs"]["separable"] is False
+    seed_init = none["dynamics"]["basins"]["uniform[0,1)"]
+    assert seed_init["hits"] == 0 and f"None of {seed_init['samples']} seed-style inits" in TEXT
+    assert f"inf L = {results['presets']['hidden']['proofs']['infimum']['value']} again" in TEXT
+    assert f"inf L = {results['presets']['output']['proofs']['infimum']['value']}, T6" in TEXT
+    boxes = {r["box"] for r in none["optimise"]["runs"]}
+    assert f"[−{max(boxes):g}, {max(boxes):g}]²" in TEXT
+    assert all(results["presets"][a]["optimise"]["agrees"] for a in results["presets"])
+    assert len({r["method"] for r in none["optimise"]["runs"]}) == 10 and "ten optimisers" in TEXT
