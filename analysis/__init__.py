@@ -8,17 +8,18 @@ The public API, for analysis scripts::
 __version__ = "0.1.0"
 
 from .backprop import forward, gradient, loss
-from .dynamics import DynamicsReport, basin_map, critical_points, dynamics, valleys
-from .gradcheck import GradcheckResult, ParamCheck, gradcheck, sample_points
+from .check import GradcheckResult, ParamCheck, gradcheck, sample_points
+from .dynamics import DynamicsReport, basin_map, critical_points, valleys
+from .exact import Compiled, SymbolicModel, compiled, seed_gradient_exprs, sigma, symbolic
 from .network import PRESET_NAMES, Dataset, Layer, Network, Problem, chain, preset
 from .numerics import sigmoid
-from .optimise import OptimiseReport, optimise
+from .optimise import OptimiseReport
 from .seed import seed_gradient, seed_loop
-from .symbolic import Compiled, SymbolicModel, compiled, seed_gradient_exprs, sigma, symbolic
 from .training import TrainResult, random_init, train
 
-# Imported on first use (python-flint, matplotlib). optimise and dynamics are imported eagerly:
-# their functions share their modules' names, which a lazy import would shadow.
+# Imported on first use (python-flint, matplotlib). The functions optimise() and dynamics() are
+# not re-exported: they share their modules' names, and `import analysis.dynamics` must give the
+# module. Use `from analysis.optimise import optimise` and `from analysis.dynamics import dynamics`.
 _LAZY = {
     "prove": ("proofs", "prove"),
     "ProofReport": ("proofs", "ProofReport"),
@@ -43,8 +44,6 @@ __all__ = [
     "OptimiseReport",
     "basin_map",
     "critical_points",
-    "dynamics",
-    "optimise",
     "valleys",
     "PRESET_NAMES",
     "Compiled",

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import backprop
+from .exact import compiled
 from .network import PRESET_NAMES, preset
 from .seed import seed_gradient
-from .symbolic import compiled
 
 
 def _best_of(fn, w, repeats: int) -> float:

@@ -204,7 +204,7 @@ def _train(args):
 
 def _gradcheck(args):
     from . import backprop
-    from .gradcheck import gradcheck
+    from .check import gradcheck
     from .network import preset
     from .seed import seed_gradient
 

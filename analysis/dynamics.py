@@ -20,10 +20,10 @@ import numpy as np
 import sympy as sp
 from scipy import integrate, optimize, special
 
+from .exact import compiled, mp_sigma, reduces_to_zero, sigma, symbolic
 from .network import Problem, preset
 from .numerics import sigmoid
 from .seed import seed_gradient, seed_loop
-from .symbolic import compiled, mp_sigma, reduces_to_zero, sigma, symbolic
 from .tolerances import (
     BASIN_CONFIDENCE,
     CRIT_DEDUPE,

@@ -26,10 +26,10 @@ from matplotlib.text import Text
 from matplotlib.ticker import NullFormatter
 
 from . import backprop
-from .gradcheck import finite_differences, sample_points
+from .check import finite_differences, sample_points
+from .exact import compiled
 from .io import atomic_write_bytes
 from .network import Problem
-from .symbolic import compiled
 from .tolerances import (
     FD_ATOL,
     FD_MAX_ABS_WEIGHT,

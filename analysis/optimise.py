@@ -23,9 +23,9 @@ import sympy as sp
 from scipy import optimize
 
 from . import backprop
-from .gradcheck import gradcheck
+from .check import gradcheck
+from .exact import compiled
 from .network import preset
-from .symbolic import compiled
 from .tolerances import (
     BOUNDARY_RTOL,
     GAP_FIT_FLOOR,

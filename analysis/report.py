@@ -83,8 +83,8 @@ def compute(tick=lambda name: None) -> dict:
     ``tick(name)`` is called as each step finishes (progress reporting).
     """
     from . import backprop
+    from .check import gradcheck
     from .dynamics import basin_map, dynamics
-    from .gradcheck import gradcheck
     from .optimise import optimise
     from .proofs import prove
     from .seed import seed_gradient, seed_loop

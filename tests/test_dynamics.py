@@ -8,9 +8,9 @@ import pytest
 import sympy as sp
 
 from analysis import dynamics as dyn
+from analysis.exact import compiled, mp_sigma, symbolic
 from analysis.network import preset
 from analysis.seed import seed_loop
-from analysis.symbolic import compiled, mp_sigma, symbolic
 from analysis.tolerances import VALLEY_DIGITS
 
 SMALL = {"n_samples": 300, "map_n": 48, "checkpoints": (800, 3000)}

@@ -7,10 +7,10 @@ import pytest
 import sympy as sp
 
 from analysis import backprop
-from analysis.gradcheck import gradcheck
+from analysis.check import gradcheck
+from analysis.exact import compiled
 from analysis.network import preset
 from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient
-from analysis.symbolic import compiled
 from analysis.tolerances import KKT_ATOL
 
 BOXES = (5, 10, 20)

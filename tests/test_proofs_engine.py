@@ -4,6 +4,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.exact import sigma, symbolic
 from analysis.network import preset
 from analysis.proofs.engine import (
     UNPROVED,
@@ -23,7 +24,6 @@ from analysis.proofs.engine import (
 from analysis.proofs.evidence import iv_loss
 from analysis.proofs.intervals import Iv, cover, iv_eval, precision
 from analysis.proofs.lemmas import lemma_context
-from analysis.symbolic import sigma, symbolic
 
 t = sp.Symbol("t", real=True)
 n = sp.Symbol("n", positive=True)

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import Layer, Network, Problem, backprop, compiled, preset, seed_gradient_exprs, sigma, symbolic
+from analysis.exact import reduces_to_zero
 from analysis.network import IDENTITY_01, PRESET_NAMES
-from analysis.symbolic import reduces_to_zero
 from analysis.tolerances import GRAD_ATOL, GRAD_RTOL
 
 t = sp.Symbol("t", real=True)

@@ -32,7 +32,7 @@ from functools import cache, reduce
 
 import sympy as sp
 
-from ..symbolic import reduces_to_zero, sigma
+from ..exact import reduces_to_zero, sigma
 from ..tolerances import PROOF_MAX_OPS, SYMPY_TIMEOUT
 from .intervals import Box, CoverResult, Iv, cover
 

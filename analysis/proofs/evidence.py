@@ -316,7 +316,7 @@ def evidence_t4(model) -> tuple[dict, ...]:
         Hi = [[iv_eval(H[i, j], env) for j in range(2)] for i in range(2)]
         det = Hi[0][0] * Hi[1][1] - Hi[0][1] * Hi[1][0]
         unique = bool(det.hi < 0)
-    from ..symbolic import compiled
+    from ..exact import compiled
 
     c = compiled(model.problem)
     roots = []

@@ -18,7 +18,7 @@ import flint
 import sympy as sp
 from flint import arb, fmpq
 
-from ..symbolic import sigma
+from ..exact import sigma
 from ..tolerances import PROOF_ARB_PREC
 
 

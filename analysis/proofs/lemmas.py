@@ -10,7 +10,7 @@ from functools import cache
 
 import sympy as sp
 
-from ..symbolic import sigma
+from ..exact import sigma
 from .engine import (
     Context,
     Identity,

@@ -11,8 +11,8 @@ from functools import cache
 
 import sympy as sp
 
+from ..exact import sigma, symbolic
 from ..network import IDENTITY_01, Layer, Network, Problem, preset
-from ..symbolic import sigma, symbolic
 from .engine import (
     Certificate,
     Cite,

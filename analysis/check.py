@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .exact import compiled
 from .network import Problem
-from .symbolic import compiled
 from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL, MP_DPS, MP_MAX_DPS
 
 _EXTREMES = np.array([0.0, 1e-300, 1.0, 50.0, 1e3, 1e10, 1e300])
