@@ -25,6 +25,14 @@ def atomic_write_bytes(path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temps(folder) -> list[Path]:
+    """Delete temp files that a killed run (SIGKILL: no cleanup possible) left in ``folder``."""
+    stale = sorted(Path(folder).glob(".*.tmp"))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
 def atomic_write_text(path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

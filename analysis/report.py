@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .io import atomic_write_text, dumps
+from .io import atomic_write_text, dumps, remove_stale_temps
 from .network import PRESET_NAMES, preset
 from .pdfreport import Code, Heading, Image, Paragraph, Table
 
@@ -73,7 +73,7 @@ def _progress(enabled: bool):
         unit="step",
         file=sys.stderr,
         disable=not (enabled and sys.stderr.isatty()),
-        bar_format="{desc}: {n}/{total} {postfix} [{elapsed}]",
+        bar_format="{desc}: {n}/{total}{postfix} [{elapsed}]",
     )
 
 
@@ -473,6 +473,7 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
     from .proofs import render_latex, render_markdown
 
     out = Path(out)
+    remove_stale_temps(out)
     with _sigterm_as_interrupt(), _progress(progress) as bar:
 
         def tick(done: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.io import atomic_write_text
+from analysis.io import atomic_write_text, remove_stale_temps
 from analysis.report import compare_results, run_all
 
 FIGURES = Path(__file__).resolve().parent.parent / "figures"
@@ -84,3 +84,11 @@ def test_interrupted_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
         atomic_write_text(target, "new\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_stale_temps_of_a_killed_run_are_removed(tmp_path):
+    (tmp_path / ".results.json.abc123.tmp").write_text("half")
+    (tmp_path / "results.json").write_text("{}")
+    (tmp_path / "notes.tmp").write_text("not ours: no leading dot")
+    assert [p.name for p in remove_stale_temps(tmp_path)] == [".results.json.abc123.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "results.json"]
