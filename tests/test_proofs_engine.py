@@ -14,6 +14,7 @@ from analysis.proofs.engine import (
     Identity,
     Limit,
     Monotone,
+    MonotoneCompare,
     Sign,
     SignCases,
     Theorem,
@@ -21,7 +22,6 @@ from analysis.proofs.engine import (
     check_sign,
     prove_theorem,
 )
-from analysis.proofs.evidence import iv_loss
 from analysis.proofs.intervals import Iv, cover, iv_eval, precision
 from analysis.proofs.lemmas import lemma_context
 
@@ -110,22 +110,13 @@ def test_oversized_expressions_are_refused(monkeypatch):
 
 
 def test_interval_certificate_can_fail():
-    p = preset("none")
-
-    def f(box):
-        return iv_loss(p, box)
-
-    good = Certificate(
-        "L > 1/8", f=f, accept=lambda r: r.lo > Iv.point(sp.Rational(1, 8)).hi, box=((-8.0, 8.0),) * 2
-    )
+    box = ((W1, sp.Integer(-8), sp.Integer(8)), (W2, sp.Integer(-8), sp.Integer(8)))
+    good = Certificate("L > 1/8", expr=M.loss, rel=">", bound=sp.Rational(1, 8), box=box)
     bad = Certificate(
-        "L > 1/4 (false)",
-        f=f,
-        accept=lambda r: r.lo > Iv.point(sp.Rational(1, 4)).hi,
-        box=((-8.0, 8.0),) * 2,
-        max_boxes=2000,
+        "L > 1/4 (false)", expr=M.loss, rel=">", bound=sp.Rational(1, 4), box=box, max_boxes=2000
     )
-    assert _run(good).status == "proved"
+    res = _run(good)
+    assert res.status == "proved" and "L6" in res.steps[0].uses
     res = _run(bad)
     assert res.status == UNPROVED and "uncertified box" in res.steps[0].check
 
@@ -181,8 +172,6 @@ def test_interval_enclosures_contain_the_true_loss(a, wa, b, wb, fa, fb):
 
 
 def test_monotone_compare_respects_the_domain():
-    from analysis.proofs.engine import MonotoneCompare
-
     s = sp.Symbol("s", real=True)
     # 1/s is decreasing on s > 0 only; comparing across 0 must fail, inside (0, oo) must pass.
     mono = Monotone("1/s decreasing on s > 0", 1 / s, s, "decreasing", {s: "positive"})
@@ -192,3 +181,188 @@ def test_monotone_compare_respects_the_domain():
     across = MonotoneCompare("1/1 < 1/(-1) (false)", sp.Lambda(s, 1 / s), sp.S.One, -sp.S.One, mono)
     assert _run(inside).status == "proved"
     assert _run(across).status == UNPROVED
+
+
+# ---------------------------------------------------------------------------------------------
+# Negative controls for the audit findings B1-B6: each false claim is now rejected, naming the step.
+
+s = sp.Symbol("s", real=True)
+w = sp.Symbol("w", real=True)
+x = sp.Symbol("x", real=True)
+v = sp.Symbol("v", real=True)
+
+
+def _rejected(step, *, why: str):
+    """The theorem is unproved, the failing step is named, and the check says why."""
+    res = _run(Identity("a true step first", sigma(-t), 1 - sigma(t)), step)
+    assert res.status == UNPROVED, res.steps[-1].check
+    assert res.failing_step.startswith(f"step 2 ({step.kind}): {step.text}")
+    assert why in res.steps[1].check, res.steps[1].check
+    return res
+
+
+def test_b1_monotone_compare_keeps_the_cited_conditions():
+    mono = Monotone("w*s increasing in s for w > 0", w * s, s, "increasing", assume={w: "positive"})
+    # Claimed for all real w (false for w <= 0): the compare's condition w real does not imply w > 0.
+    _rejected(
+        MonotoneCompare(
+            "0 < w for all real w (false)", sp.Lambda(s, w * s), sp.S.Zero, sp.S.One, mono, assume={w: "real"}
+        ),
+        why="does not imply the monotone step's w positive",
+    )
+    # Without a condition of its own the comparison inherits w > 0, and says so.
+    ok = MonotoneCompare("0 < w for w > 0", sp.Lambda(s, w * s), sp.S.Zero, sp.S.One, mono)
+    res = _run(ok)
+    assert res.status == "proved" and r"\text{for } w >0" in res.steps[0].claim_tex
+
+
+def test_b1_f_may_not_reuse_the_monotone_variable():
+    # s^2 is increasing on s > 0, and f(q) = q s agrees with it at q = s; but f(1) < f(2), i.e.
+    # s < 2 s "for all real s", is false for s < 0.
+    mono = Monotone("s^2 increasing for s > 0", s**2, s, "increasing", assume={s: "positive"})
+    q = sp.Symbol("q", real=True)
+    _rejected(
+        MonotoneCompare("s < 2 s for all s (false)", sp.Lambda(q, q * s), sp.S.One, sp.Integer(2), mono),
+        why="as a parameter",
+    )
+
+
+def test_monotone_only_differentiates_known_functions():
+    _rejected(Monotone("s + Heaviside(s) increasing", s + sp.Heaviside(s), s, "increasing"), why="Heaviside")
+
+
+def test_b2_compared_points_must_lie_in_the_checked_domain():
+    s_pos = sp.Symbol("s", positive=True)
+    mono = Monotone("s^2 increasing for s > 0", s_pos**2, s_pos, "increasing")
+    assert r"s \in (0, \infty)" in mono.claim_tex
+    _rejected(
+        MonotoneCompare("(-2)^2 < (-1)^2, i.e. 4 < 1 (false)", sp.Lambda(s_pos, s_pos**2), -2, -1, mono),
+        why="not shown in the domain",
+    )
+    s_nz = sp.Symbol("s", real=True, nonzero=True)
+    mono_nz = Monotone("-1/s increasing on s != 0", -1 / s_nz, s_nz, "increasing")
+    _rejected(
+        MonotoneCompare("f(-1) < f(1), i.e. 1 < -1 (false)", sp.Lambda(s_nz, -1 / s_nz), -1, 1, mono_nz),
+        why="open interval",
+    )
+
+
+def test_b2_built_in_conditions_are_rendered_and_not_silently_narrowed():
+    tp = sp.Symbol("t", positive=True)
+    assert r"\text{for } t >0" in Sign("t > 0", tp, ">0").claim_tex
+    assert r"\text{for } t >0" in Identity("id", sp.sqrt(tp**2), tp).claim_tex
+    # "for real t" would be a lie: the positivity built into the symbol would narrow the claim.
+    _rejected(Sign("t > 0 for all real t (false)", tp, ">0", {tp: "real"}), why="built into the symbol")
+
+
+def test_b3_sigma_and_exp_need_real_arguments():
+    z = sp.Symbol("z")
+    _rejected(Sign("sigma(z) < 1 for complex z", sigma(z) - 1, "<0"), why="not declared real")
+    _rejected(
+        Sign("sigma(sqrt x) > 0 for real x (false)", sigma(sp.sqrt(x)), ">0"), why="not known to be real"
+    )
+    _rejected(Sign("exp(i x) > 0 (false at x = pi)", sp.exp(sp.I * x), ">0"), why="not known to be real")
+    _rejected(
+        Sign("exp(sqrt x) > 0 (false at x = -pi^2)", sp.exp(sp.sqrt(x)), ">0"), why="not known to be real"
+    )
+    _rejected(
+        Identity(
+            "sqrt(exp(2 sqrt x)) = exp(sqrt x) (false at x = -pi^2)",
+            sp.sqrt(sp.exp(2 * sp.sqrt(x))),
+            sp.exp(sp.sqrt(x)),
+        ),
+        why="not known to be real",
+    )
+    _rejected(
+        Identity(
+            "sqrt(exp(2 i x)) = exp(i x) (false at x = pi)", sp.sqrt(sp.exp(2 * sp.I * x)), sp.exp(sp.I * x)
+        ),
+        why="not known to be real",
+    )
+
+
+def test_b4_two_symbols_with_one_name_are_refused():
+    tp = sp.Symbol("t", positive=True)
+    _rejected(
+        Sign("t > 0 given t < 0 (false)", t, ">0", {t: "negative", tp: "positive"}),
+        why="two different symbols",
+    )
+    assert not check_sign(t, ">0", {t: "negative", tp: "positive"}).ok
+
+
+def test_b5_certificates_are_checked_mathematical_objects():
+    # A reversed box used to certify a false claim; now the box is validated first.
+    _rejected(
+        Certificate(
+            "v^2 >= 1/2 on [1, 3/4]",
+            expr=v**2,
+            rel=">=",
+            bound=sp.S.Half,
+            box=((v, sp.S.One, sp.Rational(3, 4)),),
+        ),
+        why="empty",
+    )
+    _rejected(
+        Certificate("float box", expr=v**2, rel=">=", bound=sp.S.Half, box=((v, 0.75, 1.0),)),
+        why="exact rational endpoints",
+    )
+    _rejected(
+        Certificate(
+            "v^2 >= 1/2 on [0, 1] (false)",
+            expr=v**2,
+            rel=">=",
+            bound=sp.S.Half,
+            box=((v, sp.S.Zero, sp.S.One),),
+            max_boxes=200,
+        ),
+        why="uncertified box",
+    )
+    _rejected(
+        Certificate(
+            "unnamed symbol", expr=v * w, rel=">", bound=sp.S.Zero, box=((v, sp.S.One, sp.Integer(2)),)
+        ),
+        why="without an interval",
+    )
+    _rejected(
+        Certificate(
+            "unsupported function",
+            expr=sp.sin(v),
+            rel=">",
+            bound=sp.S.Zero,
+            box=((v, sp.S.One, sp.Integer(2)),),
+        ),
+        why="cannot enclose",
+    )
+    ok = Certificate(
+        "sigma(v) > 1/2 on [1, 2]",
+        expr=sigma(v),
+        rel=">",
+        bound=sp.S.Half,
+        box=((v, sp.S.One, sp.Integer(2)),),
+    )
+    res = _run(ok)
+    assert res.status == "proved" and res.steps[0].uses == ("L6",)
+    assert res.steps[0].claim_tex.startswith(r"\sigma\left(v\right) > \frac{1}{2}")
+    # Without L6 proved, the endpoint enclosure of sigma may not be used.
+    assert _run(ok, ctx=Context()).status == UNPROVED
+
+
+def test_b6_claims_render_what_is_checked():
+    left = Limit("left limit", sigma(1 / t), t, sp.S.Zero, sp.S.Zero, direction="-")
+    assert r"t \to 0^{-}" in left.claim_tex and _run(left).status == "proved"
+    right = Limit("right limit (false value)", sigma(1 / t), t, sp.S.Zero, sp.S.Zero, direction="+")
+    assert r"t \to 0^{+}" in right.claim_tex
+    _rejected(right, why="not 0")
+    mono = Monotone("s^2 increasing for s > 0", s**2, s, "increasing", assume={s: "positive"})
+    assert r"s \in (0, \infty)" in mono.claim_tex
+    side = Monotone("w s increasing for w > 0", w * s, s, "increasing", assume={w: "positive"})
+    assert r"\text{for } w >0" in side.claim_tex
+    # A limit with a free parameter is refused (SymPy may assume a generic sign for it).
+    _rejected(
+        Limit("lim sigma(w t) = 1 for all w (false)", sigma(w * t), t, sp.oo, sp.S.One), why="free parameters"
+    )
+
+
+def test_denominators_must_not_vanish():
+    assert not check_sign(1 / x**2, ">=0", {}).ok  # undefined at x = 0
+    assert check_sign(1 / (1 + x**2), ">0", {}).ok

@@ -315,7 +315,7 @@ def evidence_t4(model) -> tuple[dict, ...]:
         env = {W1: Iv.span(-r, r), W2: Iv.span(-r, r)}
         Hi = [[iv_eval(H[i, j], env) for j in range(2)] for i in range(2)]
         det = Hi[0][0] * Hi[1][1] - Hi[0][1] * Hi[1][0]
-        unique = bool(det.hi < 0)
+        saddle_box = bool(det.hi < 0)
     from ..exact import compiled
 
     c = compiled(model.problem)
@@ -335,8 +335,9 @@ def evidence_t4(model) -> tuple[dict, ...]:
         ),
         _ev(
             "interval",
-            f"Hessian determinant < 0 on [-{r}, {r}]^2: at most one critical point there",
-            unique,
+            f"Hessian determinant < 0 on all of [-{r}, {r}]^2 (interval enclosure): every critical point "
+            "in that box is a nondegenerate saddle (uniqueness is the symbolic proof's job)",
+            saddle_box,
             det_upper=_arb_str(det.hi),
         ),
         _ev(

@@ -38,8 +38,18 @@ def lemma_theorems() -> tuple[Theorem, ...]:
             "sigma(t) = 1/(1 + e^(-t)); hence sigma(0) = 1/2, sigma(t) -> 1 as t -> oo and -> 0 as t -> -oo.",
             r"\sigma(t) = \frac{1}{1+e^{-t}},\quad \sigma(0)=\tfrac12,\quad \sigma(\pm\infty) = 1, 0",
             (
-                Identity("the SymPy function's exp form is the definition", sigma(t).rewrite(sp.exp), DEF),
-                Identity("sigma(0) = 1/2 (the evaluation rule agrees)", sigma(sp.S.Zero), DEF.subs(t, 0)),
+                Identity(
+                    "the SymPy function's exp form is the definition",
+                    sigma(t).rewrite(sp.exp),
+                    DEF,
+                    label=r"\sigma(t)\ \text{rewritten via } \exp",
+                ),
+                Identity(
+                    "sigma(0) = 1/2 (the evaluation rule agrees with the definition at 0)",
+                    sigma(sp.S.Zero),
+                    DEF.subs(t, 0),
+                    label=r"\sigma(0)",
+                ),
                 Limit("limit at +oo agrees with sigma(oo)", DEF, t, sp.oo, sigma(sp.oo)),
                 Limit("limit at -oo agrees with sigma(-oo)", DEF, t, -sp.oo, sigma(-sp.oo)),
             ),
@@ -61,8 +71,18 @@ def lemma_theorems() -> tuple[Theorem, ...]:
             "sigma'(t) = sigma(t)(1 - sigma(t)), and SymPy's derivative rule for sigma agrees.",
             r"\sigma'(t) = \sigma(t)\,(1-\sigma(t))",
             (
-                Identity("derivative of the definition", sp.diff(DEF, t), sigma(t) * (1 - sigma(t))),
-                Identity("SymPy's rule for sigma gives the same", sp.diff(sigma(t), t), sp.diff(DEF, t)),
+                Identity(
+                    "derivative of the definition",
+                    sp.diff(DEF, t),
+                    sigma(t) * (1 - sigma(t)),
+                    label=r"\frac{d}{dt}\,\frac{1}{1+e^{-t}}",
+                ),
+                Identity(
+                    "SymPy's rule for sigma gives the same",
+                    sp.diff(sigma(t), t),
+                    sp.diff(DEF, t),
+                    label=r"\frac{d}{dt}\,\sigma(t)\ \text{(SymPy's rule)}",
+                ),
             ),
         ),
         Theorem(

@@ -26,7 +26,6 @@ from .engine import (
     compute_limit,
     tex,
 )
-from .intervals import Iv
 
 HALF = sp.S.Half
 SAME_SIDE = {"negative": "<0", "zero": "=0", "positive": ">0"}
@@ -83,7 +82,7 @@ def t1() -> Built:
             Identity(
                 "the hidden output at x = 0 is sigma(W1 * 0) = 1/2", y0, HALF, label=r"\sigma(W_1\cdot 0)"
             ),
-            Identity("hence the network output at x = 0", z0, sigma(W2 / 2)),
+            Identity("hence the network output at x = 0", z0, sigma(W2 / 2), label="z(0)"),
             Identity(
                 "z(0) does not depend on W1", sp.diff(z0, W1), sp.S.Zero, label=r"\partial z(0)/\partial W_1"
             ),
@@ -110,8 +109,8 @@ def t2() -> Built:
             SignCases(
                 "for every input x, z(x) - 1/2 has the sign of W2", zx - HALF, W2, SAME_SIDE, {x: "real"}
             ),
-            Identity("z(0) is the case x = 0", z0, zx.subs(x, 0)),
-            Identity("z(1) is the case x = 1", z1, zx.subs(x, 1)),
+            Identity("z(0) is the case x = 0 of z(x)", z0, zx.subs(x, 0), label="z(0)"),
+            Identity("z(1) is the case x = 1 of z(x)", z1, zx.subs(x, 1), label="z(1)"),
             SignCases(
                 "so (z(0) - 1/2)(z(1) - 1/2) >= 0 for all weights; z(0) < 1/2 < z(1) would make it negative",
                 (z0 - HALF) * (z1 - HALF),
@@ -163,16 +162,13 @@ def t3() -> Built:
     vv = sigma(W2 / 2)
     gap = _h_gap(value)
 
-    def f_cert(box):
-        (vi,) = box
-        return _eval(gap, {v: vi})
-
     thm = Theorem(
         "T3",
         "Exact infimum of the seed loss",
         f"inf L over R^2 = {value}, not attained: L > {value} everywhere, and L -> {value} along "
-        f"W1 = W2 = -n, n -> oo (z(0) -> {lim0}, z(1) -> {lim1}). Every sequence with L -> {value} "
-        "eventually has W2 < 0 with z(0) -> 0 and z(1) -> 1/2, i.e. W2 -> -oo and W2 sigma(W1) -> 0.",
+        f"W1 = W2 = -n, n -> oo (z(0) -> {lim0}, z(1) -> {lim1}). On W2 >= 0, L >= {value} + {c}; so every "
+        f"sequence with L -> {value} eventually has W2 < 0, and then z(0) -> 0 and z(1) -> 1/2 (because "
+        f"L - {value} > z(0)^2/2 and L - {value} > (z(1) - 1/2)^2/2 there).",
         rf"\inf_{{\mathbb{{R}}^2}} L = {tex(value)}\ \text{{(not attained)}},\quad "
         rf"L(-n,-n) \to {tex(value)}",
         (
@@ -185,14 +181,24 @@ def t3() -> Built:
                 L - value,
                 HALF * z0**2 + _half_square_gap(value).subs(s, z1),
             ),
-            Sign("W2 < 0: L - value >= z(0)^2 / 2", L - value - HALF * z0**2, ">0", {W2: "negative"}),
             Sign(
-                "W2 < 0: L - value >= (z(1) - 1/2)^2 / 2",
+                f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
+                L - value - HALF * z0**2,
+                ">0",
+                {W2: "negative"},
+            ),
+            Sign(
+                f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
                 L - value - HALF * (z1 - HALF) ** 2,
                 ">0",
                 {W2: "negative"},
             ),
-            Identity("L as the x = 0 term plus F(W2 sigma(W1))", L, HALF * z0**2 + F(W2 * sigma(W1))),
+            Identity(
+                "L as the x = 0 term plus F(W2 sigma(W1)), F(s) = (1 - sigma(s))^2/2",
+                L,
+                HALF * z0**2 + F(W2 * sigma(W1)),
+                label="L",
+            ),
             MonotoneCompare(
                 "W2 >= 0: W2 sigma(W1) <= W2, so F(W2) <= F(W2 sigma(W1))",
                 F,
@@ -202,19 +208,28 @@ def t3() -> Built:
                 strict=False,
                 assume={W2: "nonnegative"},
             ),
-            Identity("sigma(W2) in terms of v = sigma(W2/2)", sigma(W2), vv**2 / (vv**2 + (1 - vv) ** 2)),
-            Sign("W2 >= 0 puts v = sigma(W2/2) in [1/2, 1)", vv - HALF, ">=0", {W2: "nonnegative"}),
+            Identity(
+                "so for W2 >= 0, L >= z(0)^2/2 + F(W2) = h(v) with v = sigma(W2/2) = z(0), where "
+                "h(v) = v^2/2 + ((1 - v)^2/(v^2 + (1 - v)^2))^2/2 (as sigma(W2) = v^2/(v^2 + (1 - v)^2))",
+                HALF * z0**2 + F(W2),
+                _h_gap(0).subs(v, vv),
+                label=r"\tfrac12 z(0)^2 + F(W_2)",
+            ),
+            Sign("W2 >= 0 puts v = sigma(W2/2) at or above 1/2", vv - HALF, ">=0", {W2: "nonnegative"}),
+            Sign("... and below 1: v is in [1/2, 1)", 1 - vv, ">0", {W2: "nonnegative"}),
             Certificate(
-                f"W2 >= 0: L - value >= h(v) - value >= {c} for v in [1/2, 1]",
-                claim=rf"h(v) - {tex(value)} = {tex(gap)} \ge {tex(c)} \quad (v \in [\tfrac12, 1])",
-                f=f_cert,
-                accept=lambda r: r.lo >= Iv.point(c).hi,
-                box=((0.5, 1.0),),
+                f"h(v) - {value} >= {c} for v in [1/2, 1]; with the steps above, "
+                f"L - {value} >= {c} on W2 >= 0",
+                expr=gap,
+                rel=">=",
+                bound=c,
+                box=((v, HALF, sp.S.One),),
             ),
         ),
         conclusion=(
             f"L > {value} everywhere, so the infimum is not attained. On W2 >= 0 the loss stays at least "
-            f"{value} + {c}; on W2 < 0, L - {value} bounds both z(0)^2/2 and (z(1) - 1/2)^2/2."
+            f"{value} + {c}, so a sequence with L -> {value} eventually has W2 < 0; there L - {value} "
+            "bounds both z(0)^2/2 and (z(1) - 1/2)^2/2, so z(0) -> 0 and z(1) -> 1/2."
         ),
     )
     facts = {
@@ -225,25 +240,6 @@ def t3() -> Built:
         "gap_on_W2_nonnegative": str(c),
     }
     return Built(thm, facts, ("none",))
-
-
-def _classify(H: sp.Matrix):
-    """Exact eigenvalues (with multiplicity) and the kind of a critical point from their signs."""
-    lam = sp.Symbol("lambda")
-    p = sp.Poly(H.charpoly(lam).as_expr(), lam)
-    roots = sp.real_roots(p)
-    zero = sum(1 for r in roots if r == 0)
-    pos = p.count_roots(sp.S.Zero, sp.oo) - zero
-    neg = len(roots) - pos - zero
-    if len(roots) != H.shape[0] or zero:
-        kind = "degenerate"
-    elif neg == 0:
-        kind = "minimum"
-    elif pos == 0:
-        kind = "maximum"
-    else:
-        kind = "saddle"
-    return roots, kind, p
 
 
 def t4() -> Built:
@@ -257,9 +253,14 @@ def t4() -> Built:
     point = {W1: sp.S.Zero, W2: sp.S.Zero}
     H = sp.ImmutableMatrix(sp.Matrix(m.hessian).subs(point))
     loss_at = m.loss.subs(point)
-    roots, kind, charpoly = _classify(H)
-    lam = charpoly.gens[0]
+    lam = sp.Symbol("lambda", real=True)
+    charpoly = sp.Poly((H - lam * sp.eye(2)).det(), lam)
+    roots = sp.real_roots(charpoly)
     det = H.det()
+    # A symmetric 2x2 matrix with negative determinant has eigenvalues of opposite signs: a saddle.
+    # Only that case is claimed (and checked below); anything else is left unclassified.
+    kind = "saddle" if det < 0 else "critical point (not classified)"
+    names = (r"W_1", r"W_2")
     steps = [
         Cite("derivatives of sigma (L3)", ident="L3"),
         Identity(
@@ -296,13 +297,38 @@ def t4() -> Built:
             "... and (dL/dW2)", g2.subs(point), sp.S.Zero, label=r"\frac{\partial L}{\partial W_2}(0,0)"
         ),
         Identity("the loss there", m.loss.subs(point), loss_at, label="L(0,0)"),
+    ]
+    for i, j in ((0, 0), (0, 1), (1, 1)):
+        a, b = m.params[i], m.params[j]
+        den = rf"\partial {names[i]}\,\partial {names[j]}" if i != j else rf"\partial {names[i]}^2"
+        steps.append(
+            Identity(
+                f"Hessian entry d2L/d{a} d{b} at (0, 0): second derivative of L, evaluated exactly",
+                sp.diff(m.loss, a, b).subs(point),
+                H[i, j],
+                label=rf"\frac{{\partial^2 L}}{{{den}}}(0,0)",
+            )
+        )
+    steps += [
         Identity(
-            "the exact Hessian there: characteristic polynomial",
+            "det H(0, 0) = H11 H22 - H12^2 from the entries above",
+            H[0, 0] * H[1, 1] - H[0, 1] * H[1, 0],
+            det,
+            label=r"\det H(0,0)",
+        ),
+        Sign(
+            "det H(0, 0) < 0: the eigenvalues of the symmetric H have opposite signs, so (0, 0) is a saddle"
+            if det < 0
+            else "sign of det H(0, 0)",
+            det,
+            "<0" if det < 0 else (">0" if det > 0 else "=0"),
+        ),
+        Identity(
+            "the characteristic polynomial of H(0, 0) and its exact roots (the eigenvalues)",
             (sp.Matrix(m.hessian).subs(point) - lam * sp.eye(2)).det(),
             sp.prod([lam - r for r in roots]),
             label=r"\det(H(0,0) - \lambda I)",
         ),
-        Sign("determinant of the Hessian (product of the eigenvalues)", det, "<0" if det < 0 else ">0"),
     ]
     for i, r in enumerate(roots, start=1):
         steps.append(Sign(f"eigenvalue {i}", r, ">0" if r.is_positive else ("<0" if r.is_negative else "=0")))
@@ -310,9 +336,9 @@ def t4() -> Built:
         "T4",
         "All critical points of the seed loss",
         f"The only critical point of L on R^2 is (W1, W2) = (0, 0), with L = {loss_at}, Hessian "
-        f"{sp.sstr(H.tolist())}, eigenvalues {', '.join(sp.sstr(r) for r in roots)}: a {kind}.",
+        f"{sp.sstr(H.tolist())} (det {det}), eigenvalues {', '.join(sp.sstr(r) for r in roots)}: a {kind}.",
         rf"\nabla L = 0 \iff (W_1, W_2) = (0, 0);\ L = {tex(loss_at)},\ H = {tex(H)},\ "
-        rf"\text{{a {kind}}}",
+        rf"\det H = {tex(det)},\ \text{{a {kind}}}",
         tuple(steps),
         conclusion=f"(0, 0) is the only critical point, a {kind} at loss {loss_at}; there are no others.",
     )
@@ -322,18 +348,13 @@ def t4() -> Built:
                 "point": {"W1": "0", "W2": "0"},
                 "loss": str(loss_at),
                 "hessian": [[str(e) for e in row] for row in H.tolist()],
+                "determinant": str(det),
                 "eigenvalues": [str(r) for r in roots],
                 "kind": kind,
             }
         ]
     }
     return Built(thm, facts, ("none",))
-
-
-def _eval(expr, env):
-    from .intervals import iv_eval
-
-    return iv_eval(expr, env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +386,8 @@ def t7() -> Built:
     general = sigma(W * sigma(u))
     steps = [
         SignCases(
-            "any k: z = sigma(W_k sigma(u)), u the last hidden pre-activation; z - 1/2 has the sign of W_k",
+            "for all real W, u: sigma(W sigma(u)) - 1/2 has the sign of W (any chain's output has this form, "
+            "with W = W_k and u the last hidden pre-activation)",
             general - HALF,
             W,
             SAME_SIDE,
@@ -375,7 +397,13 @@ def t7() -> Built:
     for k in T7_KS:
         z, pre, Ws, bs = chain_output(k)
         steps.append(
-            Identity(f"k = {k}: the chain's output has that form", z, general.xreplace({W: Ws[-1], u: pre}))
+            Identity(
+                f"k = {k}: the chain's output z(x) is sigma(W sigma(u)) with W = W_{k} and u its last "
+                "hidden pre-activation",
+                z,
+                general.xreplace({W: Ws[-1], u: pre}),
+                label=rf"z(x)\ \text{{(chain of length {k})}}",
+            )
         )
         steps.append(
             SignCases(
@@ -389,9 +417,11 @@ def t7() -> Built:
     thm = Theorem(
         "T7",
         "Sign lemma for a bias-free output neuron fed by one sigmoid",
-        "For a chain of any length k >= 2 (any weights, any biases before the output, any input x), if the "
-        "output neuron has no bias and its only input is one sigmoid neuron, then z(x) - 1/2 has the sign of "
-        "the output weight W_k. So all outputs lie on the same side of 1/2.",
+        "For all real W and u, sigma(W sigma(u)) - 1/2 has the sign of W. By definition of the chain, "
+        "the output of a chain of any length k >= 2 whose output neuron has no bias is "
+        "z(x) = sigma(W_k sigma(u)), u the last hidden pre-activation (real for every input, weights and "
+        "biases); so z(x) - 1/2 has the sign of W_k and all outputs lie on one side of 1/2. Also checked "
+        "on the explicit chains k = 2, 3, 4, 5.",
         r"z = \sigma\!\left(W_k\,\sigma(u)\right)\ \Rightarrow\ "
         r"\operatorname{sign}\left(z - \tfrac12\right) = \operatorname{sign}(W_k)"
         r"\quad \forall u \in \mathbb{R}",
@@ -424,8 +454,10 @@ def t5() -> Built:
         rf"\nexists\, W:\ z(0)<\tfrac12<z(1);\quad \inf L = {tex(value)}\ \text{{(not attained)}}",
         (
             Cite("the sign lemma T7", ident="T7"),
-            Identity("z(0) is T7's form with u = b1", z0, general.xreplace({W: W2, u: b1})),
-            Identity("z(1) is T7's form with u = W1 + b1", z1, general.xreplace({W: W2, u: W1 + b1})),
+            Identity("z(0) is T7's form with u = b1", z0, general.xreplace({W: W2, u: b1}), label="z(0)"),
+            Identity(
+                "z(1) is T7's form with u = W1 + b1", z1, general.xreplace({W: W2, u: W1 + b1}), label="z(1)"
+            ),
             SignCases(
                 "hence (z(0) - 1/2)(z(1) - 1/2) >= 0: not separable", (z0 - HALF) * (z1 - HALF), W2, PRODUCT
             ),
@@ -436,23 +468,33 @@ def t5() -> Built:
                 sp.oo,
                 value,
             ),
+            Limit("... with z(0) tending to", z0.xreplace(valley_a), n, sp.oo, lims["a"][0]),
+            Limit("... and z(1) tending to", z1.xreplace(valley_a), n, sp.oo, lims["a"][1]),
             Limit("valley W1 = 2n, W2 = n, b1 = -n: the same value", L.xreplace(valley_b), n, sp.oo, value),
+            Limit("... with z(0) tending to", z0.xreplace(valley_b), n, sp.oo, lims["b"][0]),
+            Limit("... and z(1) tending to", z1.xreplace(valley_b), n, sp.oo, lims["b"][1]),
             SignCases("strict lower bound L > value in every case of the sign of W2", L - value, W2, ABOVE),
-            Sign("W2 < 0: L - value >= z(0)^2 / 2", L - value - HALF * z0**2, ">0", {W2: "negative"}),
             Sign(
-                "W2 < 0: L - value >= (z(1) - 1/2)^2 / 2",
+                f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
+                L - value - HALF * z0**2,
+                ">0",
+                {W2: "negative"},
+            ),
+            Sign(
+                f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
                 L - value - HALF * (z1 - HALF) ** 2,
                 ">0",
                 {W2: "negative"},
             ),
             Sign(
-                "W2 > 0: L - value >= (1 - z(1))^2 / 2",
+                f"W2 > 0: L - {value} - (1 - z(1))^2/2 = z(0)^2/2 - {value} > 0, "
+                f"i.e. L - {value} > (1 - z(1))^2/2",
                 L - value - HALF * (1 - z1) ** 2,
                 ">0",
                 {W2: "positive"},
             ),
             Sign(
-                "W2 > 0: L - value >= (z(0) - 1/2)^2 / 2",
+                f"W2 > 0: L - {value} - (z(0) - 1/2)^2/2 > 0, i.e. L - {value} > (z(0) - 1/2)^2/2",
                 L - value - HALF * (z0 - HALF) ** 2,
                 ">0",
                 {W2: "positive"},
@@ -511,12 +553,17 @@ def t6(arch: str) -> Built:
         r"z(0)<\tfrac12<z(1);\quad t=\log(1+1/\varepsilon):\ L<\varepsilon",
         (
             Identity("sigma(log 3) = 3/4", sigma(sp.log(3)), sp.Rational(3, 4)),
-            Identity("at these weights z(0) = sigma(-t)", z0.xreplace(wt), sigma(-tpar)),
-            Identity("... and z(1) = sigma(t)", z1.xreplace(wt), sigma(tpar)),
+            Identity("at these weights z(0) = sigma(-t)", z0.xreplace(wt), sigma(-tpar), label="z(0)"),
+            Identity("... and z(1) = sigma(t)", z1.xreplace(wt), sigma(tpar), label="z(1)"),
             Sign("z(0) < 1/2 for t > 0", z0.xreplace(wt) - HALF, "<0"),
             Sign("z(1) > 1/2 for t > 0: separable", z1.xreplace(wt) - HALF, ">0"),
-            Identity("the loss there is sigma(-t)^2", L.xreplace(wt), sigma(-tpar) ** 2),
-            Identity("with t = log(1 + 1/eps): L = eps^2/(1 + 2 eps)^2", Le, closed),
+            Identity("the loss there is sigma(-t)^2", L.xreplace(wt), sigma(-tpar) ** 2, label="L"),
+            Identity(
+                "with t = log(1 + 1/eps): L = eps^2/(1 + 2 eps)^2",
+                Le,
+                closed,
+                label=r"L\big|_{t = \log(1 + 1/\varepsilon)}",
+            ),
             Sign("L < eps for every eps > 0", eps - Le, ">0"),
             Limit("L -> value as eps -> 0+", Le, eps, sp.S.Zero, value),
             Sign("L > value for all weights: the infimum is not attained", L - value, ">0"),
