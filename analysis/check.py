@@ -36,7 +36,8 @@ def sample_points(problem: Problem, n: int, seed: int = 0) -> np.ndarray:
 
 
 def _rel(err, ref):
-    return err / np.maximum(np.abs(ref), GRAD_ATOL)
+    with np.errstate(over="ignore"):  # a huge error is reported as the largest float anyway
+        return err / np.maximum(np.abs(ref), GRAD_ATOL)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class GradcheckResult:
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         return (
-            f"GradcheckResult({self.arch!r}: {verdict} on {self.points} points, "
+            f"GradcheckResult({self.arch!r}: {verdict} on {self.points} point{'s' * (self.points != 1)}, "
             f"max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g})"
         )
 
@@ -150,7 +151,11 @@ def gradcheck(
     comp = compiled(problem)
     analytic = _evaluate(fn, pts, vectorized)
     if analytic.shape != pts.shape:
-        raise ValueError(f"gradient function returned shape {analytic.shape}, expected {pts.shape}")
+        hint = "" if vectorized else " per point"
+        raise ValueError(
+            f"gradient function returned shape {analytic.shape}, expected {pts.shape}{hint}; a function "
+            "of one point of shape (n_params,) needs vectorized=False"
+        )
     finite = np.isfinite(analytic)
     ref = comp.gradient(pts)
     bad = ~finite | (np.abs(analytic - ref) > atol + rtol * np.abs(ref))

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
+from . import __version__
 from .network import PRESET_NAMES
 
 EXIT_USAGE = 2
@@ -23,6 +25,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# Input limits: beyond them a run would exhaust memory or precision, not answer better.
+MAX_ITERATIONS = 10**7
+MAX_GRADCHECK_POINTS = 10**6
+MAX_BENCH_POINTS = 10**7
+MAX_REPEATS = 1000
+MAX_RATE = 1e6
+MAX_BOX = 100.0  # beyond this the gap to the infimum (~e^-B) is below the optimiser's working precision
+MIN_BOX = 1e-3
+
+
 def _finite(text: str) -> float:
     try:
         v = float(text)
@@ -33,100 +45,169 @@ def _finite(text: str) -> float:
     return v
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {v}")
+def _int_in(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer from {lo} to {hi}, got {v}")
+        return v
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    v = _finite(text)
+    if not 0 < v <= MAX_RATE:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= {MAX_RATE:g}, got {text!r}")
     return v
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def _floats(text: str) -> tuple[float, ...]:
     return tuple(_finite(t.strip()) for t in text.split(","))
 
 
-def _positive_floats(text: str) -> tuple[float, ...]:
+def _boxes(text: str) -> tuple[float, ...]:
     vals = _floats(text)
-    if any(v <= 0 for v in vals):
-        raise argparse.ArgumentTypeError(f"every value must be positive: {text!r}")
+    if any(not MIN_BOX <= v <= MAX_BOX for v in vals):
+        raise argparse.ArgumentTypeError(
+            f"every box half-width must be in [{MIN_BOX:g}, {MAX_BOX:g}]: {text!r}"
+        )
     return vals
 
 
 def _seed(text: str) -> int:
-    v = _int(text)
-    if not 0 <= v < 2**32:
-        raise argparse.ArgumentTypeError(f"seed must be in [0, 2**32), got {v}")
-    return v
+    return _int_in(0, 2**32 - 1)(text)
+
+
+def _folder(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output folder must not be empty")
+    return text
+
+
+# Options whose value may start with '-' (negative numbers): "--init -1,2" means "--init=-1,2".
+_NEGATIVE_OK = ("--init", "--rate", "--boxes", "--seed", "--iterations", "--points", "--repeats")
+_NUMBERISH = re.compile(r"^-[0-9.]")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _NEGATIVE_OK and i + 1 < len(argv) and _NUMBERISH.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="canlearn", description="Can this network learn this data? Proofs and numbers.")
+    p.add_argument("--version", action="version", version=f"canlearn {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    arch_all = PRESET_NAMES + ("all",)
+    json_help = "print machine-readable JSON on stdout instead of a summary"
 
-    t = sub.add_parser("train", help="train a preset by gradient descent (defaults reproduce the seed)")
-    t.add_argument("--arch", choices=PRESET_NAMES, default="none")
-    t.add_argument("--seed", type=_seed, default=0)
-    t.add_argument("--rate", type=_finite, default=5.0)
-    t.add_argument("--iterations", type=_positive_int, default=800)
-    t.add_argument("--init", type=_floats, default=None, metavar="W1,W2,...")
-    t.add_argument("--json", action="store_true")
+    t = sub.add_parser(
+        "train", help="train a preset by gradient descent (defaults reproduce the seed)", formatter_class=fmt
+    )
+    t.add_argument("--arch", choices=PRESET_NAMES, default="none", help="network preset")
+    t.add_argument("--seed", type=_seed, default=0, help="np.random.seed for the initial weights")
+    t.add_argument("--rate", type=_rate, default=5.0, help="learning rate (the seed's is 5)")
+    t.add_argument(
+        "--iterations", type=_int_in(1, MAX_ITERATIONS), default=800, help="maximum number of iterations"
+    )
+    t.add_argument(
+        "--init",
+        type=_floats,
+        default=None,
+        metavar="W1,W2,...",
+        help="initial weights instead of random ones",
+    )
+    t.add_argument("--json", action="store_true", help=json_help)
 
-    g = sub.add_parser("gradcheck", help="check the hand-coded backprop against SymPy and finite differences")
-    g.add_argument("--arch", choices=PRESET_NAMES, default="none")
-    g.add_argument("--points", type=_positive_int, default=200)
+    g = sub.add_parser(
+        "gradcheck",
+        help="check the hand-coded backprop against SymPy and finite differences",
+        formatter_class=fmt,
+    )
+    g.add_argument("--arch", choices=PRESET_NAMES, default="none", help="network preset")
+    g.add_argument(
+        "--points", type=_int_in(1, MAX_GRADCHECK_POINTS), default=200, help="number of weight points"
+    )
     g.add_argument(
         "--function",
         choices=("backprop", "seed"),
         default="backprop",
         help="which hand-coded gradient to check (seed: the question's formulas, arch none)",
     )
-    g.add_argument("--json", action="store_true")
+    g.add_argument("--json", action="store_true", help=json_help)
 
-    b = sub.add_parser("bench", help="time the compiled symbolic gradient against hand-coded backprop")
-    b.add_argument("--arch", choices=PRESET_NAMES + ("all",), default="all")
-    b.add_argument("--points", type=_positive_int, default=10**6)
-    b.add_argument("--repeats", type=_positive_int, default=5)
+    b = sub.add_parser(
+        "bench", help="time the compiled symbolic gradient against hand-coded backprop", formatter_class=fmt
+    )
+    b.add_argument("--arch", choices=arch_all, default="all", help="network preset")
+    b.add_argument(
+        "--points", type=_int_in(1, MAX_BENCH_POINTS), default=10**6, help="weight points per timing"
+    )
+    b.add_argument(
+        "--repeats", type=_int_in(1, MAX_REPEATS), default=5, help="timings per method (best kept)"
+    )
     b.add_argument("--pipeline", action="store_true", help="also time prove, optimise, dynamics and all")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help=json_help)
 
-    arch_all = PRESET_NAMES + ("all",)
     pr = sub.add_parser(
-        "prove", help="prove what each preset can and cannot do (SymPy + interval arithmetic)"
+        "prove",
+        help="prove what each preset can and cannot do (SymPy + interval arithmetic)",
+        formatter_class=fmt,
     )
-    pr.add_argument("--arch", choices=arch_all, default="all")
-    pr.add_argument("--out", default=None, metavar="DIR", help="also write proofs.md and proofs.tex here")
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--arch", choices=arch_all, default="all", help="network preset")
+    pr.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        metavar="DIR",
+        help="also write proofs.md and proofs.tex (for the presets asked for) into this folder",
+    )
+    pr.add_argument("--json", action="store_true", help=json_help)
 
-    op = sub.add_parser("optimise", help="confirm the optimum with SciPy's local and global optimisers")
-    op.add_argument("--arch", choices=arch_all, default="all")
+    op = sub.add_parser(
+        "optimise", help="confirm the optimum with SciPy's local and global optimisers", formatter_class=fmt
+    )
+    op.add_argument("--arch", choices=arch_all, default="all", help="network preset")
     op.add_argument(
-        "--boxes", type=_positive_floats, default=(5.0, 10.0, 20.0, 40.0, 80.0), metavar="B1,B2,..."
+        "--boxes",
+        type=_boxes,
+        default=(5.0, 10.0, 20.0, 40.0, 80.0),
+        metavar="B1,B2,...",
+        help=f"box half-widths B, every weight in [-B, B]; each in [{MIN_BOX:g}, {MAX_BOX:g}]",
     )
-    op.add_argument("--json", action="store_true")
+    op.add_argument("--json", action="store_true", help=json_help)
 
-    dy = sub.add_parser("dynamics", help="where training goes: critical points, valleys, basins")
-    dy.add_argument("--arch", choices=arch_all, default="all")
-    dy.add_argument("--json", action="store_true")
+    dy = sub.add_parser(
+        "dynamics", help="where training goes: critical points, valleys, basins", formatter_class=fmt
+    )
+    dy.add_argument("--arch", choices=arch_all, default="all", help="network preset")
+    dy.add_argument("--json", action="store_true", help=json_help)
 
-    al = sub.add_parser("all", help="regenerate every proof, figure, table and the report")
-    al.add_argument("--out", default="figures", metavar="DIR")
-    al.add_argument("--no-progress", action="store_true")
-    al.add_argument("--json", action="store_true", help="print results.json to stdout as well")
+    al = sub.add_parser(
+        "all", help="regenerate every proof, figure, table and the report", formatter_class=fmt
+    )
+    al.add_argument("--out", type=_folder, default="figures", metavar="DIR", help="output folder")
+    al.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    al.add_argument("--json", action="store_true", help="print results.json to stdout")
     return p
 
 
 def _out_dir(path: str):
     """Create the output folder up front, so a bad --out fails before minutes of work."""
     import os
+    import tempfile
     from pathlib import Path
 
     out = Path(path)
@@ -134,8 +215,12 @@ def _out_dir(path: str):
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create output folder {path!r}: {e.strerror}") from None
-    if not out.is_dir() or not os.access(out, os.W_OK):
-        raise UsageError(f"output folder {path!r} is not a writable folder")
+    try:  # os.access says yes to root even where writing fails: try it
+        fd, probe = tempfile.mkstemp(prefix=".canlearn-probe.", suffix=".tmp", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write into output folder {path!r}: {e.strerror}") from None
     return out
 
 
@@ -254,10 +339,14 @@ def main(argv=None) -> int:
     from .io import dumps
 
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser().parse_args(_join_negative_values(argv))
         out = COMMANDS[args.command](args)
     except (UsageError, ValueError) as e:
         print(f"canlearn: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("canlearn: error: not enough memory for this request; ask for fewer points", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:  # e.g. the output folder became unwritable mid-run
         print(f"canlearn: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)

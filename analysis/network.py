@@ -170,6 +170,10 @@ PRESET_NAMES = tuple(_PRESETS)
 
 def preset(name: str) -> Problem:
     """The seed's network variants on x in {0, 1} with target x: none, hidden, output, both."""
+    if not isinstance(name, str):
+        raise ValueError(
+            f"expected a preset name (one of {', '.join(PRESET_NAMES)}), got a {type(name).__name__}"
+        )
     try:
         net, text = _PRESETS[name]
     except KeyError:

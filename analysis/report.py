@@ -154,7 +154,7 @@ def _valley_points(dyn, problem) -> list[dict]:
 
 
 def figures(r, out: Path) -> list[tuple[str, str, str]]:
-    """Build, check and save every figure; returns (stem, title, caption) in report order."""
+    """Build, check and save every figure; returns (stem, caption, file names) in report order."""
     from . import figures as fg
 
     none = r["problems"]["none"]
@@ -211,8 +211,8 @@ def figures(r, out: Path) -> list[tuple[str, str, str]]:
     ]
     saved = []
     for stem, fig, caption in made:
-        fg.save_figure(fig, out, stem)
-        saved.append((stem, fig.axes[0].get_title(), caption))
+        paths = fg.save_figure(fig, out, stem)
+        saved.append((stem, caption, tuple(p.name for p in paths)))
     return saved
 
 
@@ -221,11 +221,10 @@ def blocks(r, figs) -> list:
     P, T = r["proofs"], r["train"]
     none_p = P["none"]
     dyn = r["dynamics"]["none"]
-    fig = {stem: (title, caption) for stem, title, caption in figs}
+    caption = {stem: text for stem, text, _ in figs}
 
     def image(stem):
-        title, caption = fig[stem]
-        return Image(Path(stem + ".png"), f"{title}. {caption}")
+        return Image(Path(stem + ".png"), caption[stem])
 
     out = [
         Heading("canlearn report: can a two-neuron sigmoid chain learn x -> x?", 1),
@@ -267,7 +266,9 @@ def blocks(r, figs) -> list:
             f"{_weights(('W1', 'W2'), T['none'].init)} and after {T['none'].iterations} iterations stops "
             f"({T['none'].stopped}) at {_weights(('W1', 'W2'), T['none'].weights)}, with outputs "
             f"z(0) = {_fmt(T['none'].outputs[0])} and z(1) = {_fmt(T['none'].outputs[1])}, L = "
-            f"{_fmt(T['none'].loss)}. From the same start, with biases starting at 0:"
+            f"{_fmt(T['none'].loss)}. From the same start, with every bias starting at 0 (so that only "
+            "the biases differ; `canlearn train --arch hidden` instead draws every weight and bias at "
+            "random, as the seed draws its two weights):"
         ),
         Table(
             ("preset", "final weights", "z(0)", "z(1)", "L"),
@@ -329,7 +330,7 @@ def blocks(r, figs) -> list:
             ),
         ),
         Table(
-            ("iterations", "W1", "W2", "printed error", "L - valley floor"),
+            ("iterations", "W1", "W2", "printed error (-L before the last step)", "L - valley floor"),
             tuple(
                 (
                     str(c.iterations),
@@ -341,7 +342,11 @@ def blocks(r, figs) -> list:
                 for c in dyn.seed_run.checkpoints
             ),
         ),
-        *[Paragraph(c[0].upper() + c[1:] + ".") for c in dyn.conclusions],
+        Paragraph(
+            "The question's author suspected that training was stuck at a local maximum of its "
+            "error (-L). What the numbers say:"
+        ),
+        *[Paragraph(f"- {c}.") for c in dyn.conclusions],
         image("landscape"),
         image("basins"),
         Table(
@@ -376,7 +381,7 @@ def blocks(r, figs) -> list:
                 ),
             )
         )
-        out += [Paragraph(f"{a}: {c}.") for c in o.conclusions]
+        out += [Paragraph(f"- {a}: {c}.") for c in o.conclusions]
     out += [
         image("box_trend"),
         Heading("5. Gradient checks", 2),
@@ -486,6 +491,7 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
         checks = _checks(r)
         results = results_json(r, checks)
         figs = figures(r, out)
+        written = [name for _, _, names in figs for name in names]
         tick("figures")
         bl = blocks(r, figs)
         reports = [r["proofs"][a] for a in PRESET_NAMES]
@@ -494,8 +500,9 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
         atomic_write_text(out / "results.json", dumps(results))
         atomic_write_text(out / "report.md", to_markdown(bl))
         render_pdf([_absolute(b, out) for b in bl], out / "report.pdf")
+        written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
         tick("write")
-    files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(written)
     return AllSummary(str(out), tuple(files), checks, results)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .tolerances import SEED_STEP_TOL
-from .training import TrainResult, _frozen
+from .training import History, TrainResult
 
 
 def _seed_sigmoid(x):
@@ -40,7 +40,7 @@ def seed_loop(
         if w.shape != (2,) or not np.all(np.isfinite(w)):
             raise ValueError("the seed network takes exactly 2 finite weights (W1, W2)")
     start = tuple(float(v) for v in w)
-    errors, changes, path = [], [], [w.copy()]
+    history = History(iterations, w)
     stopped = "max_iterations"
     for _ in range(1, iterations + 1):
         y = _seed_sigmoid(w[0] * x)
@@ -49,10 +49,8 @@ def seed_loop(
         gradient[1] = np.sum(y * z * (d - z) * (1 - z))
         w[0] += gradient[0] * rate
         w[1] += gradient[1] * rate
-        path.append(w.copy())
-        errors.append(float(_seed_error(d, z)))
         change = ((gradient[0] * rate) ** 2 + (gradient[1] * rate) ** 2) ** 0.5
-        changes.append(float(change))
+        history.record(_seed_error(d, z), change, w)
         if change < tol:
             stopped = "converged"
             break
@@ -65,13 +63,11 @@ def seed_loop(
         method="seed",
         init=start,
         weights=(float(w[0]), float(w[1])),
-        iterations=len(errors),
+        iterations=history.n,
         loss=float(-_seed_error(d, outputs)),
         outputs=(float(z0), float(z1)),
         stopped=stopped,
-        errors=_frozen(errors),
-        changes=_frozen(changes),
-        trajectory=_frozen(path),
+        **history.frozen(),
     )
 
 

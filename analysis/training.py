@@ -18,6 +18,31 @@ def _frozen(a) -> np.ndarray:
     return a
 
 
+class History:
+    """Per-iteration records of a training loop, preallocated (10^7 iterations stay small)."""
+
+    def __init__(self, iterations: int, w):
+        self.n = 0
+        self.errors = np.empty(iterations)
+        self.changes = np.empty(iterations)
+        self.trajectory = np.empty((iterations + 1, len(w)))
+        self.trajectory[0] = w
+
+    def record(self, error, change, w) -> None:
+        self.errors[self.n] = error
+        self.changes[self.n] = change
+        self.n += 1
+        self.trajectory[self.n] = w
+
+    def frozen(self) -> dict:
+        n = self.n
+        return {
+            "errors": _frozen(self.errors[:n]),
+            "changes": _frozen(self.changes[:n]),
+            "trajectory": _frozen(self.trajectory[: n + 1]),
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class TrainResult:
     """One training run. ``errors`` and ``changes`` hold, per iteration, the seed's printed
@@ -78,15 +103,14 @@ def train(
         raise ValueError("iterations must be a positive integer")
     w = random_init(problem, seed) if init is None else as_points(init, problem.n_params).copy()
     start = tuple(float(v) for v in w)
-    errors, changes, path = [], [], [w.copy()]
+    history = History(iterations, w)
     stopped = "max_iterations"
     for _ in range(iterations):
-        errors.append(-float(backprop.loss(problem, w)))
+        error = -float(backprop.loss(problem, w))
         step = -rate * backprop.gradient(problem, w)
         w = w + step
-        path.append(w.copy())
         change = float(np.sqrt(np.sum(step**2)))
-        changes.append(change)
+        history.record(error, change, w)
         if change < tol:
             stopped = "converged"
             break
@@ -96,11 +120,9 @@ def train(
         method="backprop",
         init=start,
         weights=tuple(float(v) for v in w),
-        iterations=len(errors),
+        iterations=history.n,
         loss=float(backprop.loss(problem, w)),
         outputs=tuple(float(v) for v in z.ravel()),
         stopped=stopped,
-        errors=_frozen(errors),
-        changes=_frozen(changes),
-        trajectory=_frozen(path),
+        **history.frozen(),
     )

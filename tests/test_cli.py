@@ -26,7 +26,22 @@ def run(*args):
         ["train", "--init", "1,2,3"],
         ["train", "--init", "1,x"],
         ["train", "--arch", "both", "--init", "1,2"],
+        ["train", "--rate", "0"],
+        ["train", "--rate", "-5"],
+        ["train", "--rate", "1e300"],
+        ["train", "--iterations", "100000000000"],
+        ["train", "--seed", "4294967296"],
+        ["train", "--init", "1e400,1"],
+        ["train", "--init", ""],
         ["gradcheck", "--points", "0"],
+        ["gradcheck", "--points", "100000000000"],
+        ["bench", "--points", "100000000000"],
+        ["optimise", "--boxes", "1e300"],
+        ["optimise", "--boxes", "0"],
+        ["optimise", "--boxes", "5,-1"],
+        ["prove", "--out", ""],
+        ["prove", "--arch", "xor"],
+        ["all", "--out", ""],
         ["gradcheck", "--arch", "both", "--function", "seed"],
         ["frobnicate"],
         [],
@@ -68,3 +83,33 @@ def test_gradcheck_text(capsys):
     assert main(["gradcheck", "--function", "seed", "--points", "30"]) == 0
     out = capsys.readouterr().out
     assert "passed on 30 points" in out and "W1" in out and "W2" in out
+
+
+def test_negative_numbers_follow_their_option(capsys):
+    assert main(["train", "--init", "-1,2", "--iterations", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["init"] == [-1.0, 2.0]
+
+
+def test_output_folder_must_be_writable(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for out in (a_file, a_file / "sub"):
+        assert main(["prove", "--arch", "none", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("canlearn: error: cannot") and err.count("\n") == 1
+
+
+def test_prove_writes_documents(tmp_path, capsys):
+    assert main(["prove", "--arch", "none", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proofs.md", "proofs.tex"]
+    assert "inf L = 1/8" in capsys.readouterr().out
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("canlearn ")
+
+
+def test_help_lists_defaults():
+    r = run("train", "--help")
+    assert r.returncode == 0 and "(default: 800)" in r.stdout

@@ -153,8 +153,12 @@ def test_same_process_repeat_is_identical(reports):
 
 
 def test_bad_arch():
-    with pytest.raises(ValueError, match="unknown arch"):
+    with pytest.raises(
+        ValueError, match="prove takes a preset name, one of none, hidden, output, both; got 'neither'"
+    ):
         prove("neither")
+    with pytest.raises(ValueError, match="got a Problem$"):
+        prove(preset("none"))
 
 
 def test_report_is_frozen_and_summarises(reports):

@@ -186,7 +186,8 @@ _SEPARABLE = {"none": "T2", "hidden": "T5", "output": "T6", "both": "T6"}
 def prove(arch: str) -> ProofReport:
     """Prove everything about preset ``arch`` (none | hidden | output | both)."""
     if arch not in PRESET_NAMES:
-        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(PRESET_NAMES)}")
+        what = repr(arch) if isinstance(arch, str) else f"a {type(arch).__name__}"
+        raise ValueError(f"prove takes a preset name, one of {', '.join(PRESET_NAMES)}; got {what}")
     keys = [f"T6:{arch}" if t == "T6" else t for t in _MAIN[arch]]
     proved = {k: _theorem(k) for k in keys}
     ctx = lemma_context()
