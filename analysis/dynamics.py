@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 
 import mpmath
@@ -205,7 +206,19 @@ def coordinate_limit(expr: sp.Expr, symbol: sp.Symbol, sign: int) -> sp.Expr:
 
     Each sigma argument must be affine in ``symbol`` with a coefficient of known sign once its
     inner sigmas are resolved (true for the chains here: x in {0, 1}, and hidden outputs > 0).
+    A coefficient that is a constant of unknown sign is signed from 30 digits (if clearly nonzero).
     """
+
+    def signed(s):
+        if s.is_positive:
+            return 1
+        if s.is_negative:
+            return -1
+        if not s.free_symbols:
+            v = sp.N(s, 30)
+            if v.is_Number and abs(v) > sp.Float("1e-20"):
+                return 1 if v > 0 else -1
+        return 0
 
     def walk(e):
         if isinstance(e, sigma):
@@ -215,10 +228,10 @@ def coordinate_limit(expr: sp.Expr, symbol: sp.Symbol, sign: int) -> sp.Expr:
             coeff = sp.diff(arg, symbol)
             if coeff.has(symbol):
                 raise ValueError(f"sigma argument {arg} is not affine in {symbol}")
-            s = coeff * sign
-            if s.is_positive:
+            k = signed(coeff * sign)
+            if k > 0:
                 return sp.S.One
-            if s.is_negative:
+            if k < 0:
                 return sp.S.Zero
             raise ValueError(f"cannot sign the coefficient {coeff} of {symbol}")
         if not e.args:
@@ -231,9 +244,28 @@ def coordinate_limit(expr: sp.Expr, symbol: sp.Symbol, sign: int) -> sp.Expr:
     return out
 
 
+def ray_limit(expr: sp.Expr, symbols, direction, fixed=None) -> sp.Expr:
+    """lim L along the ray ``symbols = t * direction``, t -> +oo (``fixed`` symbols set to values).
+
+    ``direction`` holds exact numbers (rationals); the other weights stay fixed (symbolic unless
+    given in ``fixed``). Raises ValueError where :func:`coordinate_limit` cannot take the limit.
+    """
+    t = sp.Symbol("t", positive=True)
+    sub = {s: sp.nsimplify(d) * t for s, d in zip(symbols, direction)}
+    sub.update(fixed or {})
+    return coordinate_limit(expr.subs(sub), t, 1)
+
+
 @dataclass(frozen=True)
 class Valley:
-    """lim L along one direction to infinity, and that limit's infimum over the other weights."""
+    """lim L along one direction to infinity, and that limit's infimum over the other weights.
+
+    ``exact``: the infimum as an exact SymPy value where one was obtained, else None.
+    ``direction``: the ray along which that infimum is approached when it is not a single
+    coordinate (e.g. "(W2, b2) = t*(1, -3/4), t->+inf"), else None.
+    ``estimate``: True iff ``loss`` is only a numeric upper estimate of the infimum, found at finite
+    weights with L still decreasing towards infinity (no exact value could be taken).
+    """
 
     limit: str
     expression: str
@@ -242,6 +274,25 @@ class Valley:
     loss_digits: str
     exact: str | None
     attained: bool
+    direction: str | None = None
+    estimate: bool = False
+
+    def describe(self) -> str:
+        """The infimum in words: exact or numeric, where it is attained or approached."""
+        w = ", ".join(f"{k}={val}" for k, val in self.weights) or "-"
+        if self.estimate:
+            return (
+                f"inf <= {float(self.loss):.3g} (numeric upper estimate at finite weights ({w}), not "
+                f"exact; L decreases further along {self.direction})"
+            )
+        value = f"= {self.exact} ({self.loss_digits})" if self.exact is not None else self.loss_digits
+        if self.attained and not self.weights:
+            return f"inf {value}: L is constant along this direction"
+        if self.attained:
+            how = "exact" if self.exact is not None else f"numeric, {VALLEY_DIGITS} digits"
+            return f"inf {value}, attained at ({w}) ({how})"
+        where = f"along {self.direction}" if self.direction else f"at ({w})"
+        return f"inf {value}, approached {where}, not attained"
 
     def to_json(self) -> dict:
         return {
@@ -252,14 +303,81 @@ class Valley:
             "loss_digits": self.loss_digits,
             "exact": self.exact,
             "attained": self.attained,
+            "direction": self.direction,
+            "estimate": self.estimate,
+            "description": self.describe(),
         }
 
 
-def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int = 0):
-    """(weights, value, exact str | None, attained) for inf of ``expr`` over the symbols ``free``."""
+@dataclass(frozen=True)
+class _Inf:
+    weights: tuple
+    value: object
+    exact: str | None
+    attained: bool
+    direction: str | None = None
+    estimate: bool = False
+
+
+def _exact_value(expr: sp.Expr, free, point) -> str | None:
+    """The exact value of ``expr`` at ``point`` if it rounds to rationals where the gradient is 0."""
+    q = tuple(sp.nsimplify(float(v), rational=True, tolerance=1e-9) for v in point)
+    if any(v.q > 1000 for v in q):
+        return None
+    sub = dict(zip(free, q))
+    if not all(sp.simplify(sp.diff(expr, s).subs(sub)) == 0 for s in free):
+        return None
+    value = sp.nsimplify(sp.simplify(expr.subs(sub)))
+    return str(value) if value.is_Rational else None
+
+
+def _ray_text(names, direction) -> str:
+    lhs = names[0] if len(names) == 1 else f"({', '.join(names)})"
+    d = ", ".join(str(sp.nsimplify(v)) for v in direction)
+    return f"{lhs} = t*({d}), t->+inf"
+
+
+def _along_ray(expr, free, x, diverging, target, seed, depth):
+    """The infimum approached along the ray the numeric minimiser ``x`` points to, if the limit along
+    a ray with small rational slopes (the other weights free, or fixed at ``x``) gets to ``target``."""
+    i = max(diverging, key=lambda k: abs(x[k]))
+    ray = [free[k] for k in diverging]
+    finite = [k for k in range(len(free)) if k not in diverging]
+    for den in (4, 12, 100, 10**4):
+        d = [Fraction(float(x[k] / abs(x[i]))).limit_denominator(den) for k in diverging]
+        d = [sp.Rational(v.numerator, v.denominator) for v in d]
+        fixed_sets = [{}]
+        if finite:
+            # Else fix the other weights near the minimiser, at the simplest rationals first.
+            fixed_sets += [
+                {free[k]: sp.Rational(Fraction(float(x[k])).limit_denominator(q)) for k in finite}
+                for q in (1, 12, 1000)
+            ]
+        for fixed in fixed_sets:
+            try:
+                lim = ray_limit(expr, ray, d, fixed)
+            except ValueError:
+                continue
+            rest = tuple(s for s in free if s not in ray and s not in fixed and lim.has(s))
+            sub = _infimum(lim, rest, seed, depth + 1)
+            if float(sub.value) > target + OPT_LOSS_ATOL:
+                continue
+            weights = tuple((str(free[k]), "+inf" if x[k] > 0 else "-inf") for k in diverging)
+            weights += tuple((str(k), str(v)) for k, v in fixed.items()) + tuple(sub.weights)
+            text = _ray_text([str(s) for s in ray], d)
+            if fixed:
+                text += " with " + ", ".join(f"{k} = {v}" for k, v in fixed.items())
+            if sub.direction:
+                text += f", then {sub.direction}"
+            return _Inf(weights, sub.value, sub.exact, False, text, sub.estimate)
+    return None
+
+
+def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int = 0) -> _Inf:
+    """Infimum of ``expr`` over the symbols ``free``: where, its value, exact or not, attained or not."""
     if not free:
         value = sp.nsimplify(expr)
-        return (), float(value), str(value), True
+        return _Inf((), float(value), str(value), True)
     f = sp.lambdify(free, expr, modules=[{"sigma": sigmoid}, "numpy"])
     g = sp.lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": sigmoid}, "numpy"])
     rng = np.random.default_rng([seed, depth, len(free)])
@@ -291,7 +409,8 @@ def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int =
                 value = sp.lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])(
                     *[mpmath.mpf(float(v)) for v in x]
                 )
-            return tuple((str(s), _short(v)) for s, v in zip(free, x)), value, None, True
+            weights = tuple((str(s), _short(v)) for s, v in zip(free, x))
+            return _Inf(weights, value, _exact_value(expr, free, x), True)
     if not diverging:
         grad_mp = sp.lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": mp_sigma}, "mpmath"])
         f_mp = sp.lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])
@@ -307,20 +426,30 @@ def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int =
             if max(abs(v) for v in grad_mp(*root)) > VALLEY_GTOL:
                 raise ArithmeticError("findroot did not converge on a valley minimiser")
             weights = tuple((str(s), _short(r)) for s, r in zip(free, root))
-            return weights, value, None, True
+            return _Inf(weights, value, _exact_value(expr, free, root), True)
     # The infimum is approached at infinity: take the limit in the largest diverging coordinate.
     i = max(diverging, key=lambda k: abs(x[k]))
     sign = 1 if x[i] > 0 else -1
     sub = coordinate_limit(expr, free[i], sign)
-    rest = free[:i] + free[i + 1 :]
-    weights, value, exact, _ = _infimum(sub, rest, seed, depth + 1)
-    if abs(float(value) - float(best.fun)) > OPT_LOSS_ATOL:
-        # The limit along a coordinate misses the numeric infimum (it is approached along a
-        # diagonal): report the numeric value found on the largest box instead.
-        weights = tuple((str(s), float(v)) for s, v in zip(free, x))
-        return weights, mpmath.mpf(float(best.fun)), None, False
-    inf_name = "+inf" if sign > 0 else "-inf"
-    return ((str(free[i]), inf_name),) + tuple(weights), value, exact, False
+    rest = tuple(s for s in free[:i] + free[i + 1 :] if sub.has(s))
+    inner = _infimum(sub, rest, seed, depth + 1)
+    if float(inner.value) <= float(best.fun) + OPT_LOSS_ATOL:
+        inf_name = "+inf" if sign > 0 else "-inf"
+        weights = ((str(free[i]), inf_name),) + tuple(inner.weights)
+        return _Inf(weights, inner.value, inner.exact, False, inner.direction, inner.estimate)
+    # The limit along a coordinate misses the numeric infimum: it is approached along a diagonal.
+    # Take the limit along the ray the numeric minimiser points to.
+    if len(diverging) > 1:
+        along = _along_ray(expr, free, x, diverging, float(best.fun), seed, depth)
+        if along is not None:
+            return along
+    # No exact limit found: report the numeric value at finite weights, as an upper estimate only.
+    weights = tuple((str(s), float(v)) for s, v in zip(free, x))
+    names = [str(free[k]) for k in diverging]
+    lhs = names[0] if len(names) == 1 else f"({', '.join(names)})"
+    u = x[diverging] / np.linalg.norm(x[diverging])
+    direction = f"{lhs} ~ ({', '.join(f'{v:.3g}' for v in u)})"
+    return _Inf(weights, mpmath.mpf(float(best.fun)), None, False, direction, True)
 
 
 @cache
@@ -334,16 +463,18 @@ def valleys(arch: str, seed: int = 0) -> tuple[Valley, ...]:
             expr = coordinate_limit(m.loss, p, sign)
             rest = m.params[:k] + m.params[k + 1 :]
             free = tuple(s for s in rest if expr.has(s))
-            weights, value, exact, attained = _infimum(expr, free, seed)
+            inf = _infimum(expr, free, seed)
             out.append(
                 Valley(
                     limit=f"{p}->{'+' if sign > 0 else '-'}inf",
                     expression=str(expr),
-                    weights=tuple(weights),
-                    loss=float(value),
-                    loss_digits=_short(value),
-                    exact=exact,
-                    attained=attained,
+                    weights=tuple(inf.weights),
+                    loss=float(inf.value),
+                    loss_digits=_short(inf.value),
+                    exact=inf.exact,
+                    attained=inf.attained,
+                    direction=inf.direction,
+                    estimate=inf.estimate,
                 )
             )
     return tuple(out)
@@ -749,13 +880,9 @@ class DynamicsReport:
             lines.append(f"    ({w})  L = {c.loss:.12g}  eigenvalues ({e})  {c.kind}")
         lines.append("  valleys (limit of L along a direction to infinity, then its infimum):")
         for v in self.valleys:
-            w = ", ".join(f"{k}={val}" for k, val in v.weights) or "-"
             mark = " <- lowest" if v.limit in self.lowest_valley else ""
             lines.append(f"    {v.limit:>9}: L -> {v.expression}")
-            lines.append(
-                f"               inf {v.loss_digits}{' = ' + v.exact if v.exact else ''} at ({w})"
-                f"{'' if v.attained else ', not attained'}{mark}"
-            )
+            lines.append(f"               {v.describe()}{mark}")
         if self.seed_run is not None:
             s = self.seed_run
             lines.append(f"  the seed's loop goes to the valley {s.valley} (inf {_short(s.valley_loss)}):")

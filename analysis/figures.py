@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+import mpmath
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
@@ -154,7 +155,11 @@ def limit_direction(limit: str, names: Sequence[str]) -> np.ndarray:
     return d / np.linalg.norm(d)
 
 
-def _draw_valley(ax, valley: Mapping, names, extent, colour: str) -> None:
+# Drawing order on the landscape: arrows under the trajectory, its markers above everything.
+Z_ARROW, Z_TRAJECTORY, Z_LABEL, Z_MARKER = 3.0, 4.0, 5.0, 6.0
+
+
+def _draw_valley(ax, valley: Mapping, names, extent, colour: str):
     """An arrow toward the valley's limit, ending just inside the frame, labelled at its tail."""
     x0, x1, y0, y1 = extent
     span = np.array([x1 - x0, y1 - y0])
@@ -183,8 +188,9 @@ def _draw_valley(ax, valley: Mapping, names, extent, colour: str) -> None:
         xy=tuple(head),
         xytext=tuple(tail),
         arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, "mutation_scale": 16},
+        zorder=Z_ARROW,
     )
-    ax.annotate(
+    return ax.annotate(
         label,
         xy=tuple(tail),
         xytext=tuple(4 * n),
@@ -193,7 +199,61 @@ def _draw_valley(ax, valley: Mapping, names, extent, colour: str) -> None:
         va=va,
         fontsize=8.5,
         bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.9},
+        zorder=Z_LABEL,
     )
+
+
+def _label_boxes(fig, labels):
+    """Display-space boxes of annotation labels, with their rounded frame."""
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    pad = 3.0 * fig.dpi / 72
+    return [a.get_window_extent(renderer).padded(pad) for a in labels]
+
+
+def _separate_labels(fig, ax, labels, *, max_rounds: int = 40) -> None:
+    """Move labels apart vertically (in offset points) until no two frames overlap.
+
+    Of two overlapping labels the later one moves, away from the other, by the overlap plus a gap;
+    a move that would push it out of the axes goes the other way.
+    """
+    gap = 3.0
+    for _ in range(max_rounds):
+        boxes = _label_boxes(fig, labels)
+        moved = False
+        for j in range(len(labels)):
+            for i in range(j):
+                a, b = boxes[i], boxes[j]
+                if not (a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1):
+                    continue
+                up = (a.y1 - b.y0) * 72 / fig.dpi + gap
+                down = (b.y1 - a.y0) * 72 / fig.dpi + gap
+                frame = ax.bbox
+                dy = up if b.y1 + up * fig.dpi / 72 <= frame.y1 else -down
+                if b.y1 > a.y1 and b.y0 - down * fig.dpi / 72 < frame.y0:
+                    dy = up
+                ox, oy = labels[j].xyann
+                labels[j].xyann = (ox, oy + dy)
+                moved = True
+                break
+            if moved:
+                break
+        if not moved:
+            return
+
+
+def labels_overlap(fig, labels) -> list[tuple[int, int]]:
+    """Index pairs of annotation labels whose frames overlap (empty when all are apart)."""
+    boxes = _label_boxes(fig, labels)
+    return [
+        (i, j)
+        for j in range(len(boxes))
+        for i in range(j)
+        if boxes[i].x0 < boxes[j].x1
+        and boxes[j].x0 < boxes[i].x1
+        and boxes[i].y0 < boxes[j].y1
+        and boxes[j].y0 < boxes[i].y1
+    ]
 
 
 @_styled
@@ -228,9 +288,28 @@ def loss_landscape(
     cbar.minorticks_off()
     cbar.set_label(f"loss L (log colour scale; grid min {lmin:.4g}, max {lmax:.4g})")
 
-    ax.plot(traj[:, 0], traj[:, 1], color="red", lw=2, label=f"{trajectory_label} ({len(traj) - 1} steps)")
-    ax.plot(*traj[0], "o", color="red", mec="white", ms=7, ls="none", label="trajectory start")
-    ax.plot(*traj[-1], ">", color="red", mec="white", ms=9, ls="none", label="trajectory end")
+    ax.plot(
+        traj[:, 0],
+        traj[:, 1],
+        color="red",
+        lw=2,
+        label=f"{trajectory_label} ({len(traj) - 1} steps)",
+        zorder=Z_TRAJECTORY,
+    )
+    ax.plot(
+        *traj[0], "o", color="red", mec="white", ms=7, ls="none", label="trajectory start", zorder=Z_MARKER
+    )
+    ax.plot(
+        *traj[-1],
+        ">",
+        color="red",
+        mec="white",
+        mew=1.2,
+        ms=10,
+        ls="none",
+        label="trajectory end",
+        zorder=Z_MARKER,
+    )
     for c, w in zip(critical_points, crit):
         eig = ", ".join(f"{float(e):.3g}" for e in c.get("eigenvalues", ()))
         ax.plot(
@@ -242,14 +321,17 @@ def loss_landscape(
             ls="none",
             label=f"{c['kind']} ({w[0]:.3g}, {w[1]:.3g}): L = {float(c['loss']):.4g}, Hessian eig. {eig}",
         )
-    for k, v in enumerate(valleys):
+    labels = [
         _draw_valley(ax, v, names, extent, colour=("orange", "magenta", "cyan", "yellow")[k % 4])
+        for k, v in enumerate(valleys)
+    ]
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(f"Loss landscape of '{problem.name}': critical points, training, valleys")
     fig.legend(loc="outside lower center", ncols=2)
+    _separate_labels(fig, ax, labels)  # after the layout is complete: positions are final
     return fig
 
 
@@ -411,31 +493,114 @@ def training_curves(runs: Mapping, infima: Mapping[str, float], *, title: str | 
     return fig
 
 
+#: Marker per preset in the box-trend figure: series with equal values stay distinguishable.
+PRESET_MARKERS = {
+    "none": ("o", 6.0, True),
+    "hidden": ("s", 10.0, False),
+    "output": ("^", 6.5, True),
+    "both": ("D", 5.0, True),
+}
+
+
+def _preset_marker(arch: str, k: int) -> tuple[str, float, bool]:
+    """(marker, size, filled) for a preset: a small filled one over a larger hollow one."""
+    return PRESET_MARKERS.get(arch, (("D", "v", "P", "*")[k % 4], 6.0, True))
+
+
+def _hp(value):
+    """A loss as an mpmath number: decimal strings (``Run.loss_mp``) keep all their digits."""
+    if isinstance(value, str):
+        with mpmath.workdps(max(30, len(value) + 10)):
+            return mpmath.mpf(value)
+    return mpmath.mpf(value)
+
+
+def _box_series(pairs, inf: float):
+    """(B, best as float, best - inf as float or nan) per row; rows are (B, best) or (B, best, gap)."""
+    B, best, gap = [], [], []
+    for row in pairs:
+        b, v = float(row[0]), row[1]
+        B.append(b)
+        with mpmath.workdps(max(30, len(v) + 10) if isinstance(v, str) else 30):
+            hp = _hp(v)
+            best.append(float(hp))
+            g = float(row[2]) if len(row) > 2 else float(hp - mpmath.mpf(inf))
+        gap.append(g if g > 0 else np.nan)
+    return np.array(B), np.array(best), np.array(gap)
+
+
 @_styled
 def box_trend(
     rows: Mapping[str, Sequence], infima: Mapping[str, float], *, title: str | None = None
 ) -> Figure:
-    """Best loss with weights confined to [-B, B], against B (log-log), with the proved infima."""
-    fig, ax = _new_figure()
-    dashes = _InfimumDashes(float(infima[a]) for a in rows)
-    for k, (arch, pairs) in enumerate(rows.items()):
+    """Best loss with weights confined to [-B, B] against B (log-log) with the proved infima, and
+    below it the gap best - infimum (log scale) for the presets whose infimum is above 0.
+
+    ``rows[arch]``: (B, best) pairs, or (B, best, gap) triples. ``best`` may be a decimal string
+    (``Run.loss_mp``): the gap is then taken at its full precision; from a float ``best`` a gap below
+    float resolution of the infimum cannot be drawn (it is counted in the legend instead). Without
+    any drawable gap the lower panel is left out.
+    """
+    series = {
+        arch: (float(infima[arch]), *_box_series(pairs, float(infima[arch]))) for arch, pairs in rows.items()
+    }
+    with_gap = any(inf > 0 and np.isfinite(gap).any() for inf, _, _, gap in series.values())
+    if with_gap:
+        fig = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.45), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax, gx = fig.subplots(2, 1, height_ratios=(1.25, 1.0))
+    else:
+        fig, ax = _new_figure()
+        gx = None
+    dashes = _InfimumDashes(inf for inf, *_ in series.values())
+    handles, tops = [], []
+    for k, (arch, (inf, B, best, gap)) in enumerate(series.items()):
         c = _colour(arch, k)
-        B, best = (np.asarray(v, dtype=float) for v in zip(*pairs))
-        inf = float(infima[arch])
+        marker, ms, filled = _preset_marker(arch, k)
+        mstyle = {"marker": marker, "ms": ms, "mec": c, "mfc": c if filled else "none", "mew": 1.6}
+        tops += [float(np.max(best)), inf]
         note = " (infimum 0)" if inf == 0 else ""
-        ax.plot(B, best, "o-", color=c, lw=1.6, ms=5, label=f"{arch}: best loss on the box{note}")
+        (line,) = ax.plot(
+            B, best, "-", color=c, lw=1.6, label=f"{arch}: best loss on the box{note}", **mstyle
+        )
+        handles.append(line)
         if inf > 0:
-            ax.axhline(inf, color=c, ls=dashes(inf), lw=1.5, label=f"{arch}: proved infimum {inf:.4g}")
-    ax.set_xscale("log")
+            handles.append(
+                ax.axhline(inf, color=c, ls=dashes(inf), lw=1.5, label=f"{arch}: proved infimum {inf:.4g}")
+            )
+            shown = np.isfinite(gap)
+            if gx is not None and shown.any():
+                n_hidden = int(np.sum(~shown))
+                extra = f" ({n_hidden} below float resolution, not drawn)" if n_hidden else ""
+                gx.plot(
+                    B[shown],
+                    gap[shown],
+                    "-",
+                    color=c,
+                    lw=1.6,
+                    label=f"{arch}: best − {inf:.4g}{extra}",
+                    **mstyle,
+                )
     ax.set_yscale("log")
-    sizes = sorted({float(b) for pairs in rows.values() for b, _ in pairs})
-    if len(sizes) <= 12:  # label the box sizes actually tried rather than bare decades
-        ax.set_xticks(sizes, [f"{b:g}" for b in sizes])
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("box half-width B (every weight in [−B, B])")
+    # Headroom above the highest series or infimum line: nothing pressed against the frame.
+    lo, hi = ax.get_ylim()
+    top = max(tops)
+    ax.set_ylim(lo, max(hi, top * (top / lo) ** 0.08))
+    sizes = sorted({float(row[0]) for pairs in rows.values() for row in pairs})
+    for a in (ax,) if gx is None else (ax, gx):
+        a.set_xscale("log")
+        if len(sizes) <= 12:  # label the box sizes actually tried rather than bare decades
+            a.set_xticks(sizes, [f"{b:g}" for b in sizes])
+            a.xaxis.set_minor_formatter(NullFormatter())
+        a.set_xlabel("box half-width B (every weight in [−B, B])")
     ax.set_ylabel("best loss found on the box (log scale)")
     ax.set_title(title or "Best box-constrained loss against the box size")
-    fig.legend(loc="outside lower center", ncols=2)
+    if gx is not None:
+        gx.set_yscale("log")
+        gx.set_ylabel("best − proved infimum (log scale)")
+        gx.set_title("Gap to the proved infimum (presets with infimum > 0)")
+        gx.legend(loc="upper right")
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
 
 

@@ -13,6 +13,7 @@ fitted against B (power law or exponential, whichever fits better).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -32,6 +33,7 @@ from .tolerances import (
     INFIMUM_UNDERCUT_ATOL,
     KKT_ATOL,
     MP_DPS,
+    MP_MAX_DPS,
     OPT_LOSS_ATOL,
 )
 
@@ -43,6 +45,15 @@ DEFAULT_BOXES = (5, 10, 20, 40, 80)
 LOCAL_STARTS = 6
 # Methods that take bounds natively; the rest run through w = B sin(u).
 _BOUNDED_LOCAL = ("L-BFGS-B", "Nelder-Mead")
+
+
+def working_dps(box: float) -> int:
+    """mpmath digits for losses on the box [-B, B]: MP_DPS plus one per unit of B.
+
+    Gaps to an infimum approached at infinity shrink like exp(-k B) (k ~ 0.93 here, about
+    0.4 B decimal digits), so a fixed precision would round them to 0 on large boxes.
+    """
+    return MP_DPS + math.ceil(box)
 
 
 class _Objective:
@@ -194,10 +205,27 @@ class Run:
     gap: float
     kkt_residual: float
     backprop_matches: bool
+    #: mpmath working precision (decimal digits) of ``loss_mp`` and ``gap``.
+    dps: int = MP_DPS
 
     @property
     def kkt_ok(self) -> bool:
         return self.kkt_residual <= KKT_ATOL
+
+    @property
+    def loss_hp(self) -> float:
+        """The loss at mpmath precision, correctly rounded to a float.
+
+        Use this rather than ``loss``: near an infimum of 0 the float loss is dominated by rounding
+        (e.g. 4.66e-37 where the loss at these very weights is 1.79e-34).
+        """
+        with mpmath.workprec(53):
+            return float(mpmath.mpf(self.loss_mp))
+
+    @property
+    def gap_resolved(self) -> bool:
+        """False iff the loss equals the reference at the working precision (gap below 10^-dps)."""
+        return self.gap != 0.0
 
     def to_json(self) -> dict:
         return {
@@ -210,6 +238,8 @@ class Run:
             "njev": self.njev,
             "nhev": self.nhev,
             "loss_mp": self.loss_mp,
+            "loss_hp": self.loss_hp,
+            "dps": self.dps,
             "gap": self.gap,
             "kkt_residual": self.kkt_residual,
             "kkt_ok": self.kkt_ok,
@@ -226,6 +256,7 @@ class Trend:
     best: tuple[float, ...]
     gaps: tuple[float, ...]
     non_increasing: bool
+    falling: bool
     model: str | None
     params: tuple[tuple[str, float], ...]
     rms_log_residual: float | None
@@ -239,6 +270,8 @@ class Trend:
             law = f"gap ~ {p['C']:.3g} B^(-{p['p']:.4g})"
         else:
             law = "no fit (fewer than two resolvable gaps)"
+        if len(self.boxes) < 2:
+            return f"one box (B = {self.boxes[0]:g}): no trend in B can be read off; {law}"
         mono = "non-increasing" if self.non_increasing else "NOT monotone"
         return f"best loss {mono} in B; {law} (gap to the {self.reference})"
 
@@ -249,6 +282,7 @@ class Trend:
             "best": list(self.best),
             "gaps": list(self.gaps),
             "non_increasing": self.non_increasing,
+            "falling": self.falling,
             "model": self.model,
             "params": dict(self.params),
             "rms_log_residual": self.rms_log_residual,
@@ -296,7 +330,7 @@ class OptimiseReport:
     def __repr__(self) -> str:
         best = min(self.runs, key=_rank)
         return (
-            f"OptimiseReport(arch={self.arch!r}, runs={len(self.runs)}, best loss {best.loss:.12g} "
+            f"OptimiseReport(arch={self.arch!r}, runs={len(self.runs)}, best loss {best.loss_hp:.12g} "
             f"(box {best.box:g}), infimum_proved={self.infimum_proved}, agrees={self.agrees})"
         )
 
@@ -330,13 +364,13 @@ class OptimiseReport:
             for b in boxes:
                 r = next(r for r in self.runs if r.method == m and r.box == b)
                 flag = "B" if r.on_boundary else "i"
-                cells.append(f"{r.loss:.10f} {flag} {r.nfev:>6}")
+                cells.append(f"{r.loss_hp:.10f} {flag} {r.nfev:>6}")
             lines.append(f"{m:>22} | " + " | ".join(f"{c:>22}" for c in cells))
         lines.append("(cell: best loss, B = optimum on the box boundary / i = interior, loss evaluations)")
         for b in boxes:
             r = min((r for r in self.runs if r.box == b), key=_rank)
             w = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, r.weights))
-            lines.append(f"  best on B={b:g}: {r.loss:.15g} at ({w}) by {r.method}")
+            lines.append(f"  best on B={b:g}: {r.loss_hp:.15g} at ({w}) by {r.method}")
         lines += [f"  * {c}" for c in self.conclusions]
         return "\n".join(lines)
 
@@ -347,11 +381,11 @@ def _infimum_string(infimum) -> str | None:
     return str(sp.nsimplify(infimum) if not isinstance(infimum, sp.Basic) else infimum)
 
 
-def _mp_value(infimum):
-    """The infimum as an mpmath number at MP_DPS (exact rationals stay exact to that precision)."""
-    with mpmath.workdps(MP_DPS):
+def _mp_value(infimum, dps: int = MP_DPS):
+    """The infimum as an mpmath number at ``dps`` digits (exact rationals stay exact to that precision)."""
+    with mpmath.workdps(dps):
         if isinstance(infimum, sp.Basic):
-            return mpmath.mpf(sp.N(infimum, MP_DPS + 10))
+            return mpmath.mpf(sp.N(infimum, dps + 10))
         if isinstance(infimum, Fraction):
             return mpmath.mpf(infimum.numerator) / infimum.denominator
         return mpmath.mpf(infimum)
@@ -375,7 +409,8 @@ def optimise(
         raise ValueError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
     comp = compiled(problem)
     n = problem.n_params
-    ref_mp = None if infimum is None else _mp_value(infimum)
+    top_dps = working_dps(max(boxes))
+    ref_mp = None if infimum is None else _mp_value(infimum, top_dps)
     runs = []
     with warnings.catch_warnings():
         # Nothing is silenced: any warning from an optimiser is a bug to surface, even outside pytest.
@@ -394,24 +429,26 @@ def optimise(
     best_per_box = [min((r for r in runs if r.box == b), key=_rank) for b in boxes]
     order = np.argsort(boxes)
     bs = tuple(boxes[i] for i in order)
-    best = tuple(best_per_box[i].loss for i in order)
+    best = tuple(best_per_box[i].loss_hp for i in order)
     if ref_mp is not None:
         gaps = tuple(best_per_box[i].gap for i in order)
         reference = "proved infimum"
     else:
         # Without a proof, the smallest loss seen is the reference.
-        with mpmath.workdps(MP_DPS):
+        with mpmath.workdps(top_dps):
             floor = min(mpmath.mpf(r.loss_mp) for r in best_per_box)
             gaps = tuple(float(mpmath.mpf(best_per_box[i].loss_mp) - floor) for i in order)
         reference = "smallest loss found"
     model, params, rms, alt = _fit(bs, gaps)
-    with mpmath.workdps(MP_DPS):
-        mp_best = [mpmath.mpf(best_per_box[i].loss_mp) for i in order]
-        non_inc = all(b2 <= b1 for b1, b2 in zip(mp_best, mp_best[1:]))
-    trend = Trend(reference, bs, best, gaps, non_inc, model, params, rms, alt)
+    mp_best = [_rank(best_per_box[i]) for i in order]
+    non_inc = all(b2 <= b1 for b1, b2 in zip(mp_best, mp_best[1:]))
+    # A trend needs two boxes at least, and a best loss that actually went down.
+    falling = bool(len(mp_best) >= 2 and non_inc and mp_best[-1] < mp_best[0])
+    trend = Trend(reference, bs, best, gaps, non_inc, falling, model, params, rms, alt)
     # Where L is within float resolution of its infimum, no optimiser can tell interior from
     # boundary; the verdict rests on the boxes whose gap is resolvable.
-    resolvable = [best_per_box[i] for i, g in zip(order, gaps) if g > GAP_FIT_FLOOR] or list(best_per_box)
+    flat = [best_per_box[i] for i, g in zip(order, gaps) if not g > GAP_FIT_FLOOR]
+    resolvable = [r for r in best_per_box if r not in flat] or list(best_per_box)
     interior = not any(r.on_boundary for r in resolvable)
     backprop_ok = all(r.backprop_matches for r in runs)
     kkt_ok = all(r.kkt_ok for r in best_per_box)
@@ -421,7 +458,7 @@ def optimise(
         undercut = min(r.gap for r in runs)
         agrees = bool(abs(largest.gap) <= OPT_LOSS_ATOL and undercut >= -INFIMUM_UNDERCUT_ATOL)
     conclusions = _conclusions(
-        runs, best_per_box, resolvable, trend, interior, agrees, infimum, kkt_ok, backprop_ok
+        runs, best_per_box, resolvable, flat, trend, interior, agrees, infimum, kkt_ok, backprop_ok, ref_mp
     )
     return OptimiseReport(
         arch=arch,
@@ -438,7 +475,8 @@ def optimise(
 
 
 def _rank(run: Run):
-    with mpmath.workdps(MP_DPS):
+    # mpf values compare exactly whatever the precision they were made at.
+    with mpmath.workdps(max(run.dps, MP_DPS)):
         return mpmath.mpf(run.loss_mp)
 
 
@@ -446,10 +484,21 @@ def _make_run(problem, comp, method, box, w, obj, ref_mp) -> Run:
     g_sym = comp.gradient(w)
     g_bp = backprop.gradient(problem, w)
     check = gradcheck(lambda p: backprop.gradient(problem, p), problem, points=w[None, :])
-    with mpmath.workdps(MP_DPS):
-        value = comp.loss_mp(w, MP_DPS)
-        gap = float(value - ref_mp) if ref_mp is not None else 0.0
-        loss_mp = mpmath.nstr(value, 30)
+    dps = working_dps(box)
+    while True:
+        with mpmath.workdps(dps):
+            value = comp.loss_mp(w, dps)
+            diff = value - ref_mp if ref_mp is not None else None
+        # A loss equal to the reference at this precision may still differ below it: look closer.
+        if diff is None or diff != 0 or 2 * dps > MP_MAX_DPS:
+            break
+        dps *= 2
+    with mpmath.workdps(dps):
+        gap = float(diff) if diff is not None else 0.0
+        if diff is not None and diff != 0 and gap == 0.0:
+            # Below the smallest float: keep the sign, at the smallest positive double.
+            gap = math.copysign(5e-324, float(mpmath.sign(diff)))
+        loss_mp = mpmath.nstr(value, dps)
     return Run(
         method=method,
         box=box,
@@ -463,22 +512,53 @@ def _make_run(problem, comp, method, box, w, obj, ref_mp) -> Run:
         gap=gap,
         kkt_residual=float(np.max(np.abs(projected_gradient(g_sym, w, box)))),
         backprop_matches=bool(check.passed and np.all(np.isfinite(g_bp))),
+        dps=dps,
     )
 
 
-def _conclusions(runs, best_per_box, resolvable, trend, interior, agrees, infimum, kkt_ok, backprop_ok):
+def _gap_text(run: Run, ref_mp) -> str:
+    """best - reference at the run's precision; never a bare 0 where the precision ran out."""
+    with mpmath.workdps(run.dps):
+        d = mpmath.mpf(run.loss_mp) - ref_mp
+        if d == 0:
+            return f"0 to {run.dps} digits (below the working precision)"
+        return mpmath.nstr(d, 3)
+
+
+def _conclusions(
+    runs, best_per_box, resolvable, flat, trend, interior, agrees, infimum, kkt_ok, backprop_ok, ref_mp
+):
     out = []
     where = "in the interior of every box" if interior else "on the box boundary"
     n_bd = sum(r.on_boundary for r in resolvable)
-    unresolved = [f"{r.box:g}" for r in best_per_box if r not in resolvable]
-    out.append(
-        f"the best point lies {where} ({n_bd} of {len(resolvable)} boxes with a resolvable gap have it "
-        "on the boundary"
-        + (f"; on B = {', '.join(unresolved)} L is flat to float precision there)" if unresolved else ")")
-    )
-    if not interior and trend.non_increasing:
+    unresolved = [f"{r.box:g}" for r in best_per_box if r in flat]
+    if len(unresolved) == len(best_per_box):
+        out.append(
+            f"on every box (B = {', '.join(unresolved)}) L is flat to float precision at the best point: "
+            "no optimiser can tell the interior from the boundary there, so where the best point lies "
+            "is undetermined"
+        )
+    else:
+        out.append(
+            f"the best point lies {where} ({n_bd} of {len(resolvable)} boxes with a resolvable gap have "
+            "it on the boundary"
+            + (f"; on B = {', '.join(unresolved)} L is flat to float precision there)" if unresolved else ")")
+        )
+    if len(unresolved) == len(best_per_box):
+        pass
+    elif len(trend.boxes) < 2:
+        out.append(
+            f"only one box (B = {trend.boxes[0]:g}): whether the best loss keeps falling as B grows, and so "
+            "whether the infimum is attained, is undetermined (needs at least two boxes)"
+        )
+    elif not interior and trend.falling:
         out.append(
             "the best loss keeps falling as B grows and sits on the boundary: the infimum is not attained"
+        )
+    elif not interior:
+        out.append(
+            "the best point sits on the boundary but the best loss does not fall as B grows over these "
+            "boxes: whether the infimum is attained is undetermined"
         )
     out.append(trend.describe())
     kkt_bad = [f"{r.method}@{r.box:g}" for r in runs if not r.kkt_ok]
@@ -498,9 +578,11 @@ def _conclusions(runs, best_per_box, resolvable, trend, interior, agrees, infimu
     else:
         largest = max(best_per_box, key=lambda r: r.box)
         verdict = "AGREES with" if agrees else "!!! DISAGREES WITH"
+        lowest = min(runs, key=_rank)
         out.append(
-            f"numeric best {largest.loss:.15g} on B={largest.box:g} {verdict} the proved infimum "
-            f"{_infimum_string(infimum)} (gap {largest.gap:.3g}, tolerance {OPT_LOSS_ATOL:g}; "
-            f"lowest gap over all runs {min(r.gap for r in runs):.3g})"
+            f"numeric best {largest.loss_hp:.15g} on B={largest.box:g} {verdict} the proved infimum "
+            f"{_infimum_string(infimum)} (gap {_gap_text(largest, ref_mp)}, tolerance {OPT_LOSS_ATOL:g}; "
+            f"lowest gap over all runs {_gap_text(lowest, ref_mp)}; losses at {largest.dps}-digit "
+            "mpmath precision)"
         )
     return out

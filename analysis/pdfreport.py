@@ -95,6 +95,8 @@ TABLE_SIZE = 9.0
 CODE_SIZE = 8.5
 CAPTION_SIZE = 9.0
 CELL_PAD = 4.0
+# Points of slack when fitting text into a column measured from that same text.
+FIT_SLACK = 1e-6
 CODE_PAD = 5.0
 BLOCK_GAP = 7.0
 CONTINUATION = "↪ "
@@ -280,28 +282,44 @@ def _lay_code(lay: _Layout, b: Code):
 
 
 def _column_widths(cells: list[list[str]], props) -> list[float]:
-    """Natural widths if they fit; otherwise share the text width, narrow columns keeping theirs."""
+    """Natural widths if they fit; otherwise share the text width, narrow columns keeping theirs.
+
+    No column is narrower than its longest single word (header and cells) when those minimums fit
+    the text width together: words are only broken when they cannot fit side by side at all.
+    """
     n = len(cells[0])
+    cols = [[row[j] for row in cells] for j in range(n)]
     natural = [
         max(max((_width(s, p) for s in cell.split("\n")), default=0.0) for cell, p in zip(col, props))
         + 2 * CELL_PAD
-        for col in ([row[j] for row in cells] for j in range(n))
+        for col in cols
     ]
     if sum(natural) <= TEXT_W:
         return natural
-    widths, free, todo = [0.0] * n, TEXT_W, set(range(n))
-    while todo:
-        share = free / len(todo)
-        small = [j for j in todo if natural[j] <= share]
-        if not small:
-            for j in todo:
-                widths[j] = share
-            break
-        for j in small:
-            widths[j] = natural[j]
-            free -= natural[j]
-            todo.discard(j)
-    return widths
+    minimum = [
+        min(
+            nat,
+            max(
+                (_width(w, p) for cell, p in zip(col, props) for w in _WORD.findall(_plain(cell))),
+                default=0.0,
+            )
+            + 2 * CELL_PAD,
+        )
+        for col, nat in zip(cols, natural)
+    ]
+    if sum(minimum) > TEXT_W:
+        minimum = [0.0] * n  # some word must break anyway: share the width as before
+
+    # Each column gets clamp(level, its minimum, its natural width), the level chosen so that the
+    # widths fill the text width: narrow columns keep their natural width, long words stay whole.
+    def total(level):
+        return sum(min(max(level, lo), hi) for lo, hi in zip(minimum, natural))
+
+    lo_level, hi_level = 0.0, TEXT_W
+    for _ in range(60):
+        mid = (lo_level + hi_level) / 2
+        lo_level, hi_level = (mid, hi_level) if total(mid) <= TEXT_W else (lo_level, mid)
+    return [min(max(lo_level, lo), hi) for lo, hi in zip(minimum, natural)]
 
 
 def _lay_table(lay: _Layout, b: Table):
@@ -312,7 +330,9 @@ def _lay_table(lay: _Layout, b: Table):
     total_w = sum(widths)
 
     def prepare(row, prop):
-        wrapped = [wrap(c, prop, w - 2 * CELL_PAD) for c, w in zip(row, widths)]
+        # The slack absorbs float rounding of (text width + 2 pad) - 2 pad: a column exactly as wide
+        # as a word must not break it.
+        wrapped = [wrap(c, prop, w - 2 * CELL_PAD + FIT_SLACK) for c, w in zip(row, widths)]
         heights = [sum(_height(s, prop) for s in lines) for lines in wrapped]
         return wrapped, max(heights) + 2 * CELL_PAD
 

@@ -138,8 +138,8 @@ def _fmt(v: float, digits: int = 6) -> str:
     return f"{v:.{digits}g}"
 
 
-def _weights(names, values) -> str:
-    return ", ".join(f"{n} = {_fmt(v)}" for n, v in zip(names, values))
+def _weights(names, values, digits: int = 6) -> str:
+    return ", ".join(f"{n} = {_fmt(v, digits)}" for n, v in zip(names, values))
 
 
 def _valley_points(dyn, problem) -> list[dict]:
@@ -196,7 +196,7 @@ def figures(r, out: Path) -> list[tuple[str, str, str]]:
         (
             "box_trend",
             fg.box_trend(
-                {a: [(run.box, run.loss) for run in o.best_per_box()] for a, o in r["optimise"].items()},
+                {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()},
                 infima,
             ),
             "Best loss any optimiser found with every weight in [-B, B], against B, with the proved infima: "
@@ -244,7 +244,7 @@ def blocks(r, figs) -> list:
                     "yes" if P[a].separable else "no",
                     str(P[a].infimum_value),
                     "yes" if P[a].infimum_attained else "no",
-                    _fmt(r["optimise"][a].best().loss, 8),
+                    _fmt(r["optimise"][a].best().loss_hp, 8),
                     "yes" if r["optimise"][a].agrees else "NO",
                 )
                 for a in PRESET_NAMES
@@ -323,11 +323,8 @@ def blocks(r, figs) -> list:
             ),
         ),
         Table(
-            ("valley", "limit of L", "infimum", "at"),
-            tuple(
-                (v.limit, v.expression, v.loss_digits, ", ".join(f"{k} = {w}" for k, w in v.weights) or "-")
-                for v in dyn.valleys
-            ),
+            ("valley", "limit of L", "infimum"),
+            tuple((v.limit, v.expression, v.describe()) for v in dyn.valleys),
         ),
         Table(
             ("iterations", "W1", "W2", "printed error (-L before the last step)", "L - valley floor"),
@@ -372,9 +369,9 @@ def blocks(r, figs) -> list:
                 tuple(
                     (
                         f"{run.box:g}",
-                        _fmt(run.loss, 10),
+                        _fmt(run.loss_hp, 10),
                         run.method,
-                        _weights(o.param_names, run.weights),
+                        _weights(o.param_names, run.weights, 9),
                         "yes" if run.on_boundary else "no",
                     )
                     for run in o.best_per_box()

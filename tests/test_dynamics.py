@@ -159,3 +159,49 @@ def test_bias_presets(arch):
     assert all(c.kind.startswith("degenerate saddle") for c in rep.critical_points)
     assert all(0.9 < f.fraction <= 1.0 for f in rep.basins)
     assert "W1->-inf" in rep.lowest_valley
+
+
+def test_diagonal_valley_gets_exact_limit_along_its_ray():
+    vals = {v.limit: v for v in dyn.valleys("output")}
+    v = vals["W1->+inf"]
+    assert v.exact == "0" and v.loss == 0.0 and not v.attained and not v.estimate
+    assert v.direction.startswith("(W2, b2) = t*(1, -3/4)")
+    # Independent check with sympy.limit on the exp-rewritten limit expression along that ray.
+    m = symbolic(preset("output"))
+    W1, W2, b2 = m.params
+    expr = dyn.coordinate_limit(m.loss, W1, 1)
+    t = sp.Symbol("t", positive=True)
+    along = expr.rewrite(sp.exp).subs({W2: t, b2: -sp.Rational(3, 4) * t})
+    assert sp.limit(along, t, sp.oo) == 0
+    assert "inf = 0" in v.describe() and "<=" not in v.describe()
+    # Negative control: along a single coordinate the same valley only reaches 1/2.
+    assert dyn.coordinate_limit(expr, W2, 1) == sp.Rational(1, 2)
+
+
+def test_valley_exact_is_consistent():
+    for arch in ("none", "hidden", "output", "both"):
+        for v in dyn.valleys(arch):
+            if v.exact is not None:
+                assert float(sp.Rational(v.exact)) == v.loss
+            # A value approached at infinity is exact here (a limit), or flagged as an estimate.
+            assert v.attained or v.estimate or v.exact is not None, (arch, v.limit)
+    hidden = {v.limit: v for v in dyn.valleys("hidden")}
+    assert hidden["W1->-inf"].exact == hidden["W1->+inf"].exact == "1/8"
+    j = hidden["W1->-inf"].to_json()
+    assert {"exact", "direction", "estimate", "description"} <= set(j)
+
+
+def test_numeric_valley_is_reported_as_upper_estimate(monkeypatch):
+    # Without the ray limit the diagonal valley only has a numeric value at finite weights:
+    # it must say so (an upper estimate, not exact), not pass it off as the infimum.
+    def refuse(*args, **kwargs):
+        raise ValueError("no ray limit")
+
+    monkeypatch.setattr(dyn, "ray_limit", refuse)
+    m = symbolic(preset("output"))
+    W1, W2, b2 = m.params
+    inf = dyn._infimum(dyn.coordinate_limit(m.loss, W1, 1), (W2, b2), 0)
+    assert inf.estimate and inf.exact is None and 0 < float(inf.value) < 1e-6
+    v = dyn.Valley("W1->+inf", "", inf.weights, float(inf.value), "x", None, False, inf.direction, True)
+    text = v.describe()
+    assert text.startswith("inf <= ") and "not exact" in text and "(W2, b2) ~ (" in text

@@ -161,18 +161,37 @@ def test_training_curves(runs):
 
 
 def test_box_trend():
-    rows, infima = {}, {"none": 0.125, "output": 0.0}
+    rows, infima = {}, {"none": 0.125, "hidden": 0.125, "output": 0.0}
     for name in infima:
         p = preset(name)
         rows[name] = []
         for B in (1.0, 2.0, 4.0):
             grid = np.stack(np.meshgrid(*[np.linspace(-B, B, 9)] * p.n_params), -1).reshape(-1, p.n_params)
             rows[name].append((B, float(compiled(p).loss(grid).min())))
+    # A high-precision string keeps a gap that float subtraction would round to 0.
+    rows["hidden"][-1] = (4.0, "0.125" + "0" * 30 + "7")
     fig = fg.box_trend(rows, infima)
-    ax = _basics(fig)
-    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    fg.check_figure(fig)
+    ax, gx = _main_axes(fig)
+    assert ax.get_title() and gx.get_title() and _legend_texts(fig)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and gx.get_yscale() == "log"
     assert any("output" in t and "infimum 0" in t for t in _legend_texts(fig))
     assert any(ln.get_linestyle() == "--" and ln.get_ydata()[0] == 0.125 for ln in ax.lines)
+    # Headroom: the highest series and infimum line stay clear of the top frame.
+    top = max(max(ln.get_ydata()) for ln in ax.lines)
+    lo, hi = ax.get_ylim()
+    assert np.log(hi / top) > 0.05 * np.log(hi / lo)
+    # Equal series are told apart by their markers; the gap panel holds the infimum > 0 presets.
+    series = {ln.get_label().split(":")[0]: ln for ln in ax.lines if "best loss" in ln.get_label()}
+    assert series["none"].get_marker() != series["hidden"].get_marker()
+    assert series["hidden"].get_markerfacecolor() == "none"
+    gaps = {ln.get_label().split(":")[0]: ln for ln in gx.lines}
+    assert set(gaps) == {"none", "hidden"}
+    assert gaps["hidden"].get_ydata()[-1] == pytest.approx(7e-32)
+    np.testing.assert_allclose(gaps["none"].get_ydata(), [b - 0.125 for _, b in rows["none"]])
+    # Without a positive infimum there is no gap panel.
+    single = fg.box_trend({"output": rows["output"]}, {"output": 0.0})
+    assert len(_main_axes(single)) == 1 and fg.check_figure(single) is single
 
 
 def test_gradcheck_errors():
@@ -424,3 +443,76 @@ def test_blocks_are_validated(tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     assert pr.Table(["a"], [["1"]]) == pr.Table(("a",), (("1",),))  # lists become tuples: frozen, hashable
     assert hash(pr.Code("x")) == hash(pr.Code("x"))
+
+
+def _table_words(pages, table_words):
+    """Every text fragment drawn on the pages that is part of one of ``table_words``."""
+    return [op[3] for ops in pages for op in ops if op[0] == "text" and op[3] in table_words]
+
+
+def test_table_columns_keep_whole_words():
+    # Wide cells squeeze the other columns; a header word ("status", "saddle") must not break.
+    header = ["preset", "status", "saddle", "eigenvalues", "valley", "attained", "separable", "note", "more"]
+    rows = [
+        ["none " * 9, "ok " * 9, "yes " * 9, "-0.0193 " * 5, "W1->-inf " * 3, "no " * 9, "a b " * 9]
+        + ["a long note " * 25, "z " * 40],
+        [
+            "hidden",
+            "approached",
+            "degenerate",
+            "x " * 20,
+            "y " * 20,
+            "n " * 9,
+            "y " * 9,
+            "x " * 80,
+            "w " * 40,
+        ],
+    ]
+    body, bold = pr._font(pr.TABLE_SIZE), pr._font(pr.TABLE_SIZE, weight="bold")
+    widths = pr._column_widths([header, *rows], [bold] + [body] * len(rows))
+    assert sum(widths) <= pr.TEXT_W + 1e-6
+    for j, word in enumerate(header):
+        longest = max([pr._width(word, bold)] + [pr._width(w, body) for r in rows for w in r[j].split()])
+        assert widths[j] >= longest + 2 * pr.CELL_PAD
+    pages = pr.layout([pr.Table(header, rows)])
+    drawn = [op[3] for ops in pages for op in ops if op[0] == "text"]
+    for word in ("status", "saddle", "eigenvalues", "approached", "degenerate"):
+        assert word in drawn
+    # A narrow table at its natural widths: each column exactly as wide as its widest word.
+    narrow = pr.Table(
+        ["critical point", "L", "Hessian eigenvalues", "kind"],
+        [["W1 = 0, W2 = 0", "0.25", "-0.0193136, 0.0505636", "saddle"], ["x", "1", "2", "status"]],
+    )
+    drawn = [op[3] for ops in pr.layout([narrow]) for op in ops if op[0] == "text"]
+    assert {"saddle", "status", "Hessian eigenvalues", "critical point"} <= set(drawn)
+    # Negative control: a single word wider than the page still breaks (and stays on the page).
+    huge = "x" * 400
+    pages = pr.layout([pr.Table(["a", "b"], [[huge, "y"]])])
+    pieces = [op[3] for ops in pages for op in ops if op[0] == "text" and set(op[3]) == {"x"}]
+    assert len(pieces) > 1 and "".join(pieces) == huge
+
+
+def test_landscape_labels_apart_and_trajectory_on_top():
+    # Valleys whose labels start out on top of each other (W1 -> -inf and W2 -> -inf side by side).
+    crit = [{"weights": [0.0, 0.0], "loss": 0.25, "eigenvalues": [-0.02, 0.05], "kind": "saddle"}]
+    traj = np.array([[0.6, 0.7], [3.0, 0.72], [7.8, 0.73]])
+    valleys = [
+        {"limit": "W1->-inf", "weights": [-float("inf"), -4.5], "loss": 0.125},
+        {"limit": "W1->+inf", "weights": [float("inf"), 0.73], "loss": 0.227},
+        {"limit": "W2->-inf", "weights": [0.0, -float("inf")], "loss": 0.5},
+        {"limit": "W2->+inf", "weights": [0.0, float("inf")], "loss": 0.5},
+    ]
+    fig = fg.loss_landscape(NONE, crit, traj, valleys, extent=(-9, 9, -9, 9), resolution=41)
+    fg.check_figure(fig)
+    (ax,) = _main_axes(fig)
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(labels) == 4 and fg.labels_overlap(fig, labels) == []
+    # The trajectory's end marker is drawn above every arrow (and the line above the arrows too).
+    end = next(ln for ln in ax.lines if ln.get_label() == "trajectory end")
+    line = next(ln for ln in ax.lines if len(ln.get_xdata()) == len(traj))
+    assert end.get_zorder() > max(a.get_zorder() for a in arrows + labels)
+    assert line.get_zorder() > max(a.get_zorder() for a in arrows)
+    # Negative control: put two labels back on top of each other and the check sees it.
+    labels[1].xyann, labels[1].xy = labels[0].xyann, labels[0].xy
+    assert fg.labels_overlap(fig, labels) != []

@@ -2,6 +2,7 @@
 
 import json
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -10,8 +11,8 @@ from analysis import backprop
 from analysis.check import gradcheck
 from analysis.exact import compiled
 from analysis.network import preset
-from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient
-from analysis.tolerances import KKT_ATOL
+from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient, working_dps
+from analysis.tolerances import KKT_ATOL, MP_DPS
 
 BOXES = (5, 10, 20)
 
@@ -66,7 +67,48 @@ def test_deterministic():
 def test_bias_presets_approach_zero(arch):
     rep = optimise(arch, boxes=(5, 10, 20, 40), infimum=sp.S.Zero, methods=("L-BFGS-B", "trust-exact"))
     assert rep.agrees is True
-    assert rep.trend.non_increasing and rep.interior is False
+    assert rep.trend.non_increasing and rep.trend.falling and rep.interior is False
+    # Reported losses are the high-precision ones, quoted consistently with the gap.
+    for r in rep.runs:
+        assert r.loss_hp == float(mpmath.mpf(r.loss_mp)) and r.dps == working_dps(r.box)
+        assert r.gap == pytest.approx(r.loss_hp, rel=1e-12)  # infimum 0: gap = loss
+    largest = rep.best(40.0)
+    (line,) = [c for c in rep.conclusions if c.startswith("numeric best")]
+    assert f"numeric best {largest.loss_hp:.15g} " in line
+    assert rep.trend.best == tuple(r.loss_hp for r in rep.best_per_box())
+
+
+def test_loss_hp_is_not_the_float_artefact():
+    # At B = 80 on 'both' the float loss of a tiny L is rounding noise; loss_hp is the real value.
+    rep = optimise("both", boxes=(80,), infimum=sp.S.Zero, methods=("trust-exact",))
+    (run,) = rep.runs
+    comp = compiled(preset("both"))
+    exact = comp.loss_mp(np.array(run.weights), 200)
+    assert run.loss_hp == pytest.approx(float(exact), rel=1e-14)
+    assert f"{run.loss_hp:.15g}" in rep.summary()
+
+
+def test_one_box_draws_no_trend_conclusion():
+    rep = optimise("none", boxes=(0.001,), infimum=sp.Rational(1, 8), methods=("L-BFGS-B",))
+    text = " ".join(rep.conclusions)
+    assert "keeps falling as B grows and sits" not in text and "not attained" not in text
+    assert "undetermined" in text and "one box" in rep.trend.describe()
+    assert rep.trend.falling is False
+    # Two boxes with a falling best loss on the boundary do support it (positive control).
+    two = optimise("none", boxes=(5, 10), infimum=sp.Rational(1, 8), methods=("L-BFGS-B",))
+    assert two.trend.falling and any("keeps falling" in c for c in two.conclusions)
+
+
+def test_large_box_gap_resolved_beyond_mp_dps():
+    # gap ~ exp(-0.93 B) ~ 1e-81 at B = 200: far below 10^-MP_DPS, so the precision must grow with B.
+    rep = optimise("none", boxes=(200,), infimum=sp.Rational(1, 8), methods=("trust-exact",))
+    (run,) = rep.runs
+    assert run.dps >= MP_DPS + 200 and 0 < run.gap < 1e-40
+    assert not any("(gap 0" in c for c in rep.conclusions)
+    # Negative control: at the old fixed precision the same point shows no gap at all.
+    comp = compiled(preset("none"))
+    with mpmath.workdps(MP_DPS):
+        assert comp.loss_mp(np.array(run.weights), MP_DPS) - mpmath.mpf(1) / 8 == 0
 
 
 def test_perturbed_optimum_fails_optimality(none_report):
