@@ -51,6 +51,24 @@ class Built:
     arches: tuple[str, ...]
 
 
+def _negative_w2_bounds(L, value, z0, z1, W2) -> tuple:
+    """For W2 < 0: L - value exceeds both z(0)^2/2 and (z(1) - 1/2)^2/2 (used by T3 and T5)."""
+    return (
+        Sign(
+            f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
+            L - value - HALF * z0**2,
+            ">0",
+            {W2: "negative"},
+        ),
+        Sign(
+            f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
+            L - value - HALF * (z1 - HALF) ** 2,
+            ">0",
+            {W2: "negative"},
+        ),
+    )
+
+
 def model(arch: str):
     return symbolic(preset(arch))
 
@@ -181,18 +199,7 @@ def t3() -> Built:
                 L - value,
                 HALF * z0**2 + _half_square_gap(value).subs(s, z1),
             ),
-            Sign(
-                f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
-                L - value - HALF * z0**2,
-                ">0",
-                {W2: "negative"},
-            ),
-            Sign(
-                f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
-                L - value - HALF * (z1 - HALF) ** 2,
-                ">0",
-                {W2: "negative"},
-            ),
+            *_negative_w2_bounds(L, value, z0, z1, W2),
             Identity(
                 "L as the x = 0 term plus F(W2 sigma(W1)), F(s) = (1 - sigma(s))^2/2",
                 L,
@@ -474,18 +481,7 @@ def t5() -> Built:
             Limit("... with z(0) tending to", z0.xreplace(valley_b), n, sp.oo, lims["b"][0]),
             Limit("... and z(1) tending to", z1.xreplace(valley_b), n, sp.oo, lims["b"][1]),
             SignCases("strict lower bound L > value in every case of the sign of W2", L - value, W2, ABOVE),
-            Sign(
-                f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
-                L - value - HALF * z0**2,
-                ">0",
-                {W2: "negative"},
-            ),
-            Sign(
-                f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
-                L - value - HALF * (z1 - HALF) ** 2,
-                ">0",
-                {W2: "negative"},
-            ),
+            *_negative_w2_bounds(L, value, z0, z1, W2),
             Sign(
                 f"W2 > 0: L - {value} - (1 - z(1))^2/2 = z(0)^2/2 - {value} > 0, "
                 f"i.e. L - {value} > (1 - z(1))^2/2",
