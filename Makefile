@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= figures
 
-.PHONY: all setup test bench lint format clean
+.PHONY: all setup test test-fast bench bench-atlas lint format clean
 
 all: $(STAMP)
 	$(BIN)/canlearn all --out $(OUT)
@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "canlearn needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,fast]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -24,8 +24,17 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
+# The everyday loop: every test but those marked slow (the full regeneration, long sweeps).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Every target of issue 12 as a time or ratio next to its goal, from one run (minutes).
 bench: $(STAMP)
 	$(BIN)/canlearn bench --pipeline
+
+# The full two-input atlas, uncached, on 1 then 2 Dask workers (minutes; see README, Atlas).
+bench-atlas: $(STAMP)
+	$(BIN)/canlearn atlas --bench --workers 2 --out atlas-bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,18 +13,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import validate
+from .errors import InputError, InputTypeError
 from .exact import compiled
 from .network import Problem
-from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL, MP_DPS, MP_MAX_DPS
+from .numerics import as_points
+from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL
 
 _EXTREMES = np.array([0.0, 1e-300, 1.0, 50.0, 1e3, 1e10, 1e300])
 
 
 def sample_points(problem: Problem, n: int, seed: int = 0) -> np.ndarray:
     """``n`` deterministic weight points: moderate, log-spread, and extreme (up to |w| = 1e300)."""
-    if n < 1:
-        raise ValueError("the number of points must be a positive integer")
-    rng = np.random.default_rng(seed)
+    problem = validate.problem(problem)
+    n = validate.integer("n_points", n, 1, validate.MAX_GRADCHECK_POINTS)
+    rng = np.random.default_rng(validate.seed(seed))
     p = problem.n_params
     n_normal = max(1, (2 * n) // 5)
     n_log = (3 * n) // 10
@@ -45,14 +48,15 @@ class ParamCheck:
     """Errors for one parameter: against the exact gradient, and against finite differences."""
 
     name: str
-    max_abs_error: float
-    max_rel_error: float
+    max_abs_error: float | None
+    max_rel_error: float | None
     worst_point: tuple[float, ...]
     analytic: float
     reference: float
     fd_max_abs_error: float
     fd_max_rel_error: float
     passed: bool
+    nonfinite_points: int = 0
 
     def to_json(self) -> dict:
         return dict(self.__dict__, worst_point=list(self.worst_point))
@@ -60,22 +64,30 @@ class ParamCheck:
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    """Outcome of :func:`gradcheck`; ``message`` names the failing parameters side by side."""
+    """Outcome of :func:`gradcheck`; ``message`` names the failing parameters side by side.
+
+    The error maxima are over the points where ``fn`` returned finite numbers; ``nonfinite_points``
+    counts the others (any of them fails the check)."""
 
     arch: str
     points: int
     fd_points: int
-    max_abs_error: float
-    max_rel_error: float
+    max_abs_error: float | None
+    max_rel_error: float | None
     passed: bool
     per_parameter: tuple[ParamCheck, ...]
     message: str
+    nonfinite_points: int = 0
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
+        head = f"GradcheckResult({self.arch!r}: {verdict} on {self.points} point{'s' * (self.points != 1)}"
+        bad = self.nonfinite_points
+        if self.max_abs_error is None:
+            return f"{head}, gradient not finite at any point)"
+        where = f", gradient not finite at {bad} of them; at the others" if bad else ","
         return (
-            f"GradcheckResult({self.arch!r}: {verdict} on {self.points} point{'s' * (self.points != 1)}, "
-            f"max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g})"
+            f"{head}{where} max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g})"
         )
 
     def to_json(self) -> dict:
@@ -88,31 +100,57 @@ class GradcheckResult:
             "passed": self.passed,
             "per_parameter": [c.to_json() for c in self.per_parameter],
             "message": self.message,
+            "nonfinite_points": self.nonfinite_points,
         }
+
+
+_PER_POINT_HINT = "if fn takes one point of shape (n_params,), pass vectorized=False"
+
+
+def _call_fn(fn, arg, what: str, hint: str):
+    try:
+        out = fn(arg)
+    except Exception as e:  # the user's function: say so, keep the cause chained
+        raise InputError(f"fn raised {type(e).__name__} ({e}) on {what}{hint}") from e
+    if out is None:
+        raise InputTypeError(f"fn returned None on {what}; it must return dL/dw")
+    try:
+        return np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise InputTypeError(
+            f"fn returned {type(out).__name__}, not an array of numbers, on {what}"
+        ) from None
 
 
 def _evaluate(fn, pts: np.ndarray, vectorized: bool) -> np.ndarray:
     if vectorized:
-        return np.asarray(fn(pts), dtype=float)
-    return np.array([np.asarray(fn(p), dtype=float).reshape(-1) for p in pts])
+        return _call_fn(fn, pts, f"points of shape {pts.shape}", f"; {_PER_POINT_HINT}")
+    return np.array([_call_fn(fn, p, f"the point {list(p)}", "").reshape(-1) for p in pts])
+
+
+def _check_fn(fn, problem) -> None:
+    if callable(fn):
+        return
+    if callable(problem) and not isinstance(problem, Problem):
+        raise InputTypeError("fn, problem: arguments swapped; call gradcheck(fn, problem)")
+    what = "a Problem" if isinstance(fn, Problem) else f"a {type(fn).__name__}"
+    raise InputTypeError(f"fn: expected a function w -> dL/dw, got {what}")
+
+
+def _points(points, n_params: int) -> np.ndarray:
+    if np.size(points) == 0:
+        raise InputError("points: empty; give at least one point of shape (n_params,)")
+    pts = np.atleast_2d(as_points(points, n_params, name="points"))
+    if pts.ndim != 2:
+        raise InputError(f"points: expected shape (N, {n_params}), got {pts.shape}")
+    if len(pts) > validate.MAX_GRADCHECK_POINTS:
+        raise InputError(f"points: at most {validate.MAX_GRADCHECK_POINTS}, got {len(pts)}")
+    return pts
 
 
 def exact_gradient(problem: Problem, w) -> np.ndarray:
-    """The exact gradient at one point, rounded to float: mpmath at doubling precision until two
-    precisions agree. Weights spanning many decades cancel (1e300 * sigma(1e-300) - 1e300 / 2
-    needs ~600 digits), so the first precision covers the decades the weights span."""
-    comp = compiled(problem)
-    mags = np.abs(np.asarray(w, dtype=float))
-    decades = np.abs(np.log10(mags[mags > 0])) if np.any(mags > 0) else np.zeros(1)
-    dps = MP_DPS + 2 * int(np.ceil(decades.max()))
-    prev = np.array([float(g) for g in comp.gradient_mp(w, dps)])
-    while dps < MP_MAX_DPS:
-        dps *= 2
-        cur = np.array([float(g) for g in comp.gradient_mp(w, dps)])
-        if np.array_equal(cur, prev):
-            return cur
-        prev = cur
-    raise ArithmeticError(f"exact gradient at {list(w)} did not settle by {MP_MAX_DPS} digits")
+    """The exact gradient at one point, rounded to float (see :meth:`Compiled.exact`)."""
+    return compiled(problem).exact("gradient", w)
 
 
 def finite_differences(problem: Problem, pts: np.ndarray, step: float = FD_STEP) -> np.ndarray:
@@ -143,18 +181,23 @@ def gradcheck(
     """Check ``fn(w) -> dL/dw`` against the exact gradient and finite differences.
 
     ``fn`` takes points of shape (N, n_params), or one point of shape (n_params,) when
-    ``vectorized`` is False. Points default to :func:`sample_points` (extremes included).
+    ``vectorized`` is False. ``problem`` is a Problem or a preset name. Points default to
+    :func:`sample_points` (extremes included); at most 10^6 points. Bad arguments, and a ``fn``
+    that raises or returns the wrong shape, give an InputError (a ValueError) naming the argument.
     """
-    pts = (
-        sample_points(problem, n_points, seed) if points is None else np.atleast_2d(np.asarray(points, float))
-    )
+    _check_fn(fn, problem)
+    problem = validate.problem(problem)
+    validate.flag("vectorized", vectorized)
+    atol = validate.real("atol", atol, lo=0.0)
+    rtol = validate.real("rtol", rtol, lo=0.0)
+    pts = sample_points(problem, n_points, seed) if points is None else _points(points, problem.n_params)
     comp = compiled(problem)
     analytic = _evaluate(fn, pts, vectorized)
     if analytic.shape != pts.shape:
-        hint = "" if vectorized else " per point"
-        raise ValueError(
-            f"gradient function returned shape {analytic.shape}, expected {pts.shape}{hint}; a function "
-            "of one point of shape (n_params,) needs vectorized=False"
+        per = "" if vectorized else " (stacked over points)"
+        raise InputError(
+            f"fn returned shape {analytic.shape}{per}, expected {pts.shape}"
+            + (f"; {_PER_POINT_HINT}" if vectorized else "")
         )
     finite = np.isfinite(analytic)
     ref = comp.gradient(pts)
@@ -172,22 +215,24 @@ def gradcheck(
     fd_ok = fd_err <= FD_ATOL + FD_RTOL * np.abs(fd)
 
     checks, lines = [], []
+    fd_finite = finite[moderate]
     for j, name in enumerate(problem.param_names):
-        worst = int(np.argmax(np.where(np.isfinite(err[:, j]), err[:, j], np.finfo(float).max)))
+        fin = finite[:, j]
+        # The worst point: the largest error where fn is finite, else the first non-finite one.
+        worst = int(np.argmax(np.where(fin, err[:, j], -1.0))) if fin.any() else 0
         passed = bool(ok[:, j].all() and fd_ok[:, j].all())
-        fd_abs = float(fd_err[:, j].max()) if len(fd_pts) else 0.0
-        fd_rel = float(_rel(fd_err[:, j], fd[:, j]).max()) if len(fd_pts) else 0.0
         checks.append(
             ParamCheck(
                 name=name,
-                max_abs_error=_json_float(err[:, j].max()),
-                max_rel_error=_json_float(_rel(err[:, j], ref[:, j]).max()),
+                max_abs_error=_finite_max(err[:, j], fin),
+                max_rel_error=_finite_max(_rel(err[:, j], ref[:, j]), fin),
                 worst_point=tuple(float(v) for v in pts[worst]),
                 analytic=_json_float(analytic[worst, j]),
                 reference=float(ref[worst, j]),
-                fd_max_abs_error=_json_float(fd_abs),
-                fd_max_rel_error=_json_float(fd_rel),
+                fd_max_abs_error=_finite_max(fd_err[:, j], fd_finite[:, j], empty=0.0),
+                fd_max_rel_error=_finite_max(_rel(fd_err[:, j], fd[:, j]), fd_finite[:, j], empty=0.0),
                 passed=passed,
+                nonfinite_points=int(np.sum(~fin)),
             )
         )
         if not passed:
@@ -200,12 +245,23 @@ def gradcheck(
         arch=problem.name,
         points=len(pts),
         fd_points=len(fd_pts),
-        max_abs_error=max(c.max_abs_error for c in checks),
-        max_rel_error=max(c.max_rel_error for c in checks),
+        max_abs_error=_max_or_none(c.max_abs_error for c in checks),
+        max_rel_error=_max_or_none(c.max_rel_error for c in checks),
         passed=passed,
         per_parameter=tuple(checks),
         message=message,
+        nonfinite_points=int(np.sum(~finite.all(axis=1))),
     )
+
+
+def _finite_max(e: np.ndarray, where: np.ndarray, empty=None) -> float | None:
+    """Largest error over the points where fn's gradient is finite; ``empty`` if there are none."""
+    return _json_float(e[where].max()) if where.any() else empty
+
+
+def _max_or_none(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
 
 
 def _json_float(v) -> float:

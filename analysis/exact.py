@@ -15,8 +15,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import validate
+from .errors import InputError
 from .network import Problem
 from .numerics import as_points, sigmoid
+from .tolerances import MP_DPS, MP_MAX_DPS
 
 
 class sigma(sp.Function):  # noqa: N801 - SymPy functions are lower-case by convention
@@ -158,31 +161,90 @@ class Compiled:
     def _loss_mp(self):
         return _lambdify(self.model.params, [self.model.loss], "mpmath")
 
-    def _call(self, f, w, shape):
+    @cached_property
+    def _hess_mp(self):
+        return _lambdify(self.model.params, list(self.model.hessian), "mpmath")
+
+    def _call(self, f, w, shape, kind):
         w = as_points(w, self.problem.n_params)
-        cols = f(*np.moveaxis(w, -1, 0))
-        lead = w.shape[:-1]
-        out = np.stack([np.broadcast_to(np.asarray(c, dtype=float), lead) for c in cols], axis=-1)
-        return out.reshape(lead + shape)
+        # At huge weights a float intermediate overflows (W2**2 = inf, times sigma' = 0 gives nan)
+        # although the value is finite: such points are redone in mpmath below, so no warning.
+        with np.errstate(all="ignore"):
+            if w.ndim == 1:
+                # One point (optimisers, root finders): skip the stacking, ~10x less overhead. The
+                # lambdified function sees the same float64 scalars as below, so the values are identical.
+                out = np.array(f(*w), dtype=float).reshape(shape)
+            else:
+                cols = f(*np.moveaxis(w, -1, 0))
+                lead = w.shape[:-1]
+                out = np.stack([np.broadcast_to(np.asarray(c, dtype=float), lead) for c in cols], axis=-1)
+                out = out.reshape(lead + shape)
+        if not np.isfinite(out).all():
+            out = self._redo_nonfinite(kind, w, out)
+        return out
+
+    def _redo_nonfinite(self, kind: str, w: np.ndarray, out: np.ndarray) -> np.ndarray:
+        pts = w.reshape(-1, w.shape[-1])
+        vals = out.reshape(len(pts), -1).copy()
+        for i in np.flatnonzero(~np.isfinite(vals).all(axis=1)):
+            vals[i] = self.exact(kind, pts[i])
+        return vals.reshape(out.shape)
 
     def loss(self, w) -> np.ndarray:
-        return self._call(self._loss_f, w, ())
+        return self._call(self._loss_f, w, (), "loss")
 
     def gradient(self, w) -> np.ndarray:
-        return self._call(self._grad_f, w, (self.problem.n_params,))
+        return self._call(self._grad_f, w, (self.problem.n_params,), "gradient")
 
     def hessian(self, w) -> np.ndarray:
         n = self.problem.n_params
-        return self._call(self._hess_f, w, (n, n))
+        return self._call(self._hess_f, w, (n, n), "hessian")
+
+    def _one_point(self, w) -> list[mpmath.mpf]:
+        w = as_points(w, self.problem.n_params)
+        if w.ndim != 1:
+            raise InputError(f"w: expected one point of {self.problem.n_params} weights, got shape {w.shape}")
+        return [mpmath.mpf(float(v)) for v in w]
 
     def gradient_mp(self, w, dps: int) -> list[mpmath.mpf]:
         """The exact gradient at one point, evaluated with ``dps`` decimal digits."""
+        args, dps = self._one_point(w), validate.integer("dps", dps, 1, validate.MAX_DPS)
         with mpmath.workdps(dps):
-            return [mpmath.mpf(g) for g in self._grad_mp(*[mpmath.mpf(float(v)) for v in w])]
+            return [mpmath.mpf(g) for g in self._grad_mp(*args)]
 
     def loss_mp(self, w, dps: int) -> mpmath.mpf:
+        """The exact loss at one point, evaluated with ``dps`` decimal digits."""
+        args, dps = self._one_point(w), validate.integer("dps", dps, 1, validate.MAX_DPS)
         with mpmath.workdps(dps):
-            return mpmath.mpf(self._loss_mp(*[mpmath.mpf(float(v)) for v in w])[0])
+            return mpmath.mpf(self._loss_mp(*args)[0])
+
+    def exact(self, kind: str, w) -> np.ndarray:
+        """``kind`` ("loss", "gradient" or "hessian", flattened) at one point, rounded to float.
+
+        mpmath at doubling precision until two precisions round alike. Weights spanning many
+        decades cancel (1e300 * sigma(1e-300) - 1e300 / 2 needs ~600 digits), so the first
+        precision covers the decades the weights span.
+        """
+        f = {"loss": self._loss_mp, "gradient": self._grad_mp, "hessian": self._hess_mp}[kind]
+        args = self._one_point(w)
+        mags = np.abs(np.array([float(a) for a in args]))
+        decades = np.abs(np.log10(mags[mags > 0])) if np.any(mags > 0) else np.zeros(1)
+        dps = MP_DPS + 2 * int(np.ceil(decades.max()))
+
+        def at(dps: int) -> np.ndarray:
+            with mpmath.workdps(dps):
+                return np.array([float(v) for v in f(*args)])
+
+        prev = at(dps)
+        while dps < MP_MAX_DPS:
+            dps *= 2
+            cur = at(dps)
+            if np.array_equal(cur, prev):
+                return cur
+            prev = cur
+        raise ArithmeticError(
+            f"exact {kind} at {[float(a) for a in args]} did not settle by {MP_MAX_DPS} digits"
+        )
 
 
 @cache

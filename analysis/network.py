@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+from .errors import InputError
 
 ACTIVATIONS = ("sigmoid",)
 
@@ -25,9 +28,9 @@ class Layer:
 
     def __post_init__(self):
         if not isinstance(self.size, int) or self.size < 1:
-            raise ValueError(f"layer size must be a positive integer, got {self.size!r}")
+            raise InputError(f"layer size must be a positive integer, got {self.size!r}")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}")
+            raise InputError(f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}")
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,10 @@ class Network:
 
     def __post_init__(self):
         if not isinstance(self.n_inputs, int) or self.n_inputs < 1:
-            raise ValueError(f"n_inputs must be a positive integer, got {self.n_inputs!r}")
+            raise InputError(f"n_inputs must be a positive integer, got {self.n_inputs!r}")
         object.__setattr__(self, "layers", tuple(self.layers))
         if not self.layers:
-            raise ValueError("a network needs at least one layer")
+            raise InputError("a network needs at least one layer")
 
     @property
     def fan_in(self) -> tuple[int, ...]:
@@ -52,7 +55,7 @@ class Network:
     def n_outputs(self) -> int:
         return self.layers[-1].size
 
-    @property
+    @cached_property  # hot: every compiled call validates its points against n_params
     def param_names(self) -> tuple[str, ...]:
         names = []
         for k, (layer, n_in) in enumerate(zip(self.layers, self.fan_in), start=1):
@@ -65,7 +68,7 @@ class Network:
                 names += [f"b{k}"] if layer.size == 1 else [f"b{k}[{o}]" for o in range(layer.size)]
         return tuple(names)
 
-    @property
+    @cached_property
     def n_params(self) -> int:
         return len(self.param_names)
 
@@ -107,11 +110,18 @@ class Dataset:
         inputs = tuple(tuple(float(v) for v in row) for row in self.inputs)
         targets = tuple(tuple(float(v) for v in row) for row in self.targets)
         if len(inputs) != len(targets) or not inputs:
-            raise ValueError("a dataset needs as many targets as inputs, and at least one sample")
+            raise InputError("a dataset needs as many targets as inputs, and at least one sample")
         if len({len(r) for r in inputs}) != 1 or len({len(r) for r in targets}) != 1:
-            raise ValueError("every input (and every target) must have the same length")
-        if not all(math.isfinite(v) for row in inputs + targets for v in row):
-            raise ValueError("dataset values must be finite")
+            raise InputError("every input (and every target) must have the same length")
+        for field_name, rows in (("inputs", inputs), ("targets", targets)):
+            for k, row in enumerate(rows):
+                if not all(math.isfinite(v) for v in row):
+                    raise InputError(f"{field_name}[{k}]: dataset values must be finite, got {row}")
+        for k, row in enumerate(targets):
+            if any(not 0.0 <= t <= 1.0 for t in row):
+                raise InputError(
+                    f"targets[{k}]: {row} lies outside [0, 1], which a sigmoid output can never reach"
+                )
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "targets", targets)
 
@@ -135,9 +145,9 @@ class Problem:
 
     def __post_init__(self):
         if len(self.data.inputs[0]) != self.network.n_inputs:
-            raise ValueError("dataset inputs do not match the network's input count")
+            raise InputError("dataset inputs do not match the network's input count")
         if len(self.data.targets[0]) != self.network.n_outputs:
-            raise ValueError("dataset targets do not match the network's output count")
+            raise InputError("dataset targets do not match the network's output count")
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -171,11 +181,11 @@ PRESET_NAMES = tuple(_PRESETS)
 def preset(name: str) -> Problem:
     """The seed's network variants on x in {0, 1} with target x: none, hidden, output, both."""
     if not isinstance(name, str):
-        raise ValueError(
+        raise InputError(
             f"expected a preset name (one of {', '.join(PRESET_NAMES)}), got a {type(name).__name__}"
         )
     try:
         net, text = _PRESETS[name]
     except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}") from None
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}") from None
     return Problem(name, net, IDENTITY_01, text)

@@ -5,15 +5,25 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from .errors import InputError, InputTypeError
+
 #: The logistic sigmoid, overflow-free for every finite argument.
 sigmoid = expit
 
 
-def as_points(w, n_params: int) -> np.ndarray:
-    """Coerce weights to a float array of shape (..., n_params), or raise ValueError."""
-    arr = np.asarray(w, dtype=float)
+def as_points(w, n_params: int, name: str = "w") -> np.ndarray:
+    """Coerce weights to a float array of shape (..., n_params), or raise InputError naming ``name``."""
+    try:
+        arr = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"{name}: expected numbers of shape (..., {n_params}), got {_kind(w)}") from None
     if arr.ndim == 0 or arr.shape[-1] != n_params:
-        raise ValueError(f"expected {n_params} parameters per point, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("weights must be finite")
+        raise InputError(f"{name}: expected {n_params} parameters per point, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = arr[~np.isfinite(arr)].flat[0]
+        raise InputError(f"{name}: every weight must be finite, got {bad}")
     return arr
+
+
+def _kind(v) -> str:
+    return repr(v) if isinstance(v, str) else f"a {type(v).__name__}"

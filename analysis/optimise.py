@@ -26,7 +26,8 @@ from scipy import optimize
 from . import backprop
 from .check import gradcheck
 from .exact import compiled
-from .network import preset
+from .results import Result, mapping
+from .spec import as_problem
 from .tolerances import (
     BOUNDARY_RTOL,
     GAP_FIT_FLOOR,
@@ -190,7 +191,7 @@ def projected_gradient(grad, w, box: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(Result):
     """One optimiser on one box: its best point and the checks made there."""
 
     method: str
@@ -227,28 +228,12 @@ class Run:
         """False iff the loss equals the reference at the working precision (gap below 10^-dps)."""
         return self.gap != 0.0
 
-    def to_json(self) -> dict:
-        return {
-            "method": self.method,
-            "box": self.box,
-            "loss": self.loss,
-            "weights": list(self.weights),
-            "on_boundary": self.on_boundary,
-            "nfev": self.nfev,
-            "njev": self.njev,
-            "nhev": self.nhev,
-            "loss_mp": self.loss_mp,
-            "loss_hp": self.loss_hp,
-            "dps": self.dps,
-            "gap": self.gap,
-            "kkt_residual": self.kkt_residual,
-            "kkt_ok": self.kkt_ok,
-            "backprop_matches": self.backprop_matches,
-        }
+    def _json_extra(self) -> dict:
+        return {"loss_hp": self.loss_hp, "kkt_ok": self.kkt_ok}
 
 
 @dataclass(frozen=True)
-class Trend:
+class Trend(Result):
     """Best loss per box and the fitted decay of its gap to the reference value."""
 
     reference: str
@@ -258,9 +243,9 @@ class Trend:
     non_increasing: bool
     falling: bool
     model: str | None
-    params: tuple[tuple[str, float], ...]
+    params: tuple[tuple[str, float], ...] = mapping()
     rms_log_residual: float | None
-    alternative: tuple[tuple[str, float], ...]
+    alternative: tuple[tuple[str, float], ...] = mapping()
 
     def describe(self) -> str:
         p = dict(self.params)
@@ -275,20 +260,8 @@ class Trend:
         mono = "non-increasing" if self.non_increasing else "NOT monotone"
         return f"best loss {mono} in B; {law} (gap to the {self.reference})"
 
-    def to_json(self) -> dict:
-        return {
-            "reference": self.reference,
-            "boxes": list(self.boxes),
-            "best": list(self.best),
-            "gaps": list(self.gaps),
-            "non_increasing": self.non_increasing,
-            "falling": self.falling,
-            "model": self.model,
-            "params": dict(self.params),
-            "rms_log_residual": self.rms_log_residual,
-            "alternative": dict(self.alternative),
-            "description": self.describe(),
-        }
+    def _json_extra(self) -> dict:
+        return {"description": self.describe()}
 
 
 def _fit(boxes, gaps):
@@ -312,9 +285,19 @@ def _fit(boxes, gaps):
     return model, fits[model][0], fits[model][1], alt
 
 
+#: What the numbers say about the proved infimum. Only "disagrees" is a contradiction with the proof.
+VERDICTS = ("agrees", "consistent (box-limited)", "disagrees", "no infimum given")
+
+
 @dataclass(frozen=True)
-class OptimiseReport:
-    """Every optimiser on every box for one preset, and what the numbers imply."""
+class OptimiseReport(Result):
+    """Every optimiser on every box for one problem, and what the numbers imply.
+
+    ``agrees``: True iff nothing contradicts what is proved (``verdict`` "agrees", or "consistent
+    (box-limited)" when the best loss is still above an infimum the boxes cannot reach); False on a
+    contradiction ("disagrees"); None without a proved infimum. ``gap``: best loss on the largest box
+    minus the proved infimum.
+    """
 
     arch: str
     param_names: tuple[str, ...]
@@ -326,12 +309,19 @@ class OptimiseReport:
     backprop_ok: bool
     kkt_ok: bool
     conclusions: tuple[str, ...]
+    verdict: str = "no infimum given"
+    infimum_attained: bool | None = None
+    gap: float | None = None
 
     def __repr__(self) -> str:
         best = min(self.runs, key=_rank)
+        if self.infimum_proved is None:
+            loss = f"best loss {best.loss_hp:.12g}"
+        else:
+            loss = f"best loss {self.infimum_proved} + {_gap_str(best.gap)}"
         return (
-            f"OptimiseReport(arch={self.arch!r}, runs={len(self.runs)}, best loss {best.loss_hp:.12g} "
-            f"(box {best.box:g}), infimum_proved={self.infimum_proved}, agrees={self.agrees})"
+            f"OptimiseReport(arch={self.arch!r}, runs={len(self.runs)}, {loss} (box {best.box:g}), "
+            f"infimum_proved={self.infimum_proved}, agrees={self.agrees}, verdict={self.verdict!r})"
         )
 
     def best(self, box: float | None = None) -> Run:
@@ -340,20 +330,6 @@ class OptimiseReport:
 
     def best_per_box(self) -> tuple[Run, ...]:
         return tuple(self.best(b) for b in sorted({r.box for r in self.runs}))
-
-    def to_json(self) -> dict:
-        return {
-            "arch": self.arch,
-            "param_names": list(self.param_names),
-            "runs": [r.to_json() for r in self.runs],
-            "trend": self.trend.to_json(),
-            "infimum_proved": self.infimum_proved,
-            "agrees": self.agrees,
-            "interior": self.interior,
-            "backprop_ok": self.backprop_ok,
-            "kkt_ok": self.kkt_ok,
-            "conclusions": list(self.conclusions),
-        }
 
     def summary(self) -> str:
         boxes = sorted({r.box for r in self.runs})
@@ -391,16 +367,23 @@ def _mp_value(infimum, dps: int = MP_DPS):
         return mpmath.mpf(infimum)
 
 
+def _gap_str(gap: float) -> str:
+    return "0 (to working precision)" if gap == 0.0 else f"{gap:.3g}"
+
+
 def optimise(
-    arch: str,
+    problem,
     boxes=DEFAULT_BOXES,
     infimum=None,
     seed: int = 0,
     methods=METHODS,
     starts: int = LOCAL_STARTS,
+    infimum_attained: bool | None = None,
 ) -> OptimiseReport:
-    """Run every method on every box for preset ``arch`` and compare with the proved ``infimum``."""
-    problem = preset(arch)
+    """Run every method on every box for ``problem`` (a Problem or a preset name) and compare with
+    the proved ``infimum`` (``infimum_attained``: whether the proof says it is attained, if known)."""
+    problem = as_problem(problem)
+    arch = problem.name
     boxes = tuple(float(b) for b in boxes)
     if not boxes or any(not np.isfinite(b) or b <= 0 for b in boxes):
         raise ValueError("boxes must be positive finite half-widths")
@@ -452,13 +435,24 @@ def optimise(
     interior = not any(r.on_boundary for r in resolvable)
     backprop_ok = all(r.backprop_matches for r in runs)
     kkt_ok = all(r.kkt_ok for r in best_per_box)
-    agrees = None
+    agrees, verdict, gap, why = None, "no infimum given", None, ""
     if ref_mp is not None:
         largest = best_per_box[int(np.argmax(boxes))]
-        undercut = min(r.gap for r in runs)
-        agrees = bool(abs(largest.gap) <= OPT_LOSS_ATOL and undercut >= -INFIMUM_UNDERCUT_ATOL)
+        verdict, why = _verdict(runs, largest, trend, infimum_attained)
+        agrees, gap = verdict != "disagrees", largest.gap
     conclusions = _conclusions(
-        runs, best_per_box, resolvable, flat, trend, interior, agrees, infimum, kkt_ok, backprop_ok, ref_mp
+        runs,
+        best_per_box,
+        resolvable,
+        flat,
+        trend,
+        interior,
+        verdict,
+        why,
+        infimum,
+        kkt_ok,
+        backprop_ok,
+        ref_mp,
     )
     return OptimiseReport(
         arch=arch,
@@ -471,7 +465,35 @@ def optimise(
         backprop_ok=backprop_ok,
         kkt_ok=kkt_ok,
         conclusions=tuple(conclusions),
+        verdict=verdict,
+        infimum_attained=infimum_attained,
+        gap=gap,
     )
+
+
+def _verdict(runs, largest: Run, trend: Trend, attained: bool | None) -> tuple[str, str]:
+    """(verdict, reason). A contradiction with the proof is: a loss below the proved infimum; an
+    attained minimum missed by an interior point meeting the first-order conditions; or, over two
+    boxes or more, best losses that do not approach the infimum. Else "agrees" when the largest box
+    gets within OPT_LOSS_ATOL, and "consistent (box-limited)" when it does not."""
+    lowest = min(runs, key=lambda r: r.gap)
+    if lowest.gap < -INFIMUM_UNDERCUT_ATOL:
+        return "disagrees", f"{lowest.method} on B={lowest.box:g} found a loss below the proved infimum"
+    close = abs(largest.gap) <= OPT_LOSS_ATOL
+    if attained and not close and not largest.on_boundary and largest.kkt_ok:
+        return "disagrees", "the infimum is proved attained, yet the best interior KKT point misses it"
+    if not close and len(trend.boxes) >= 2 and not (trend.non_increasing and _approaches(trend)):
+        return "disagrees", "over the boxes the best loss does not approach the proved infimum"
+    if close:
+        return "agrees", ""
+    return "consistent (box-limited)", "the best point is still above an infimum these boxes cannot reach"
+
+
+def _approaches(trend: Trend) -> bool:
+    """The gap to the infimum falls by at least half from the smallest box to the largest (or has
+    reached OPT_LOSS_ATOL): approaching, not levelling off above it."""
+    g0, g1 = trend.gaps[0], trend.gaps[-1]
+    return g1 <= OPT_LOSS_ATOL or g1 <= g0 / 2
 
 
 def _rank(run: Run):
@@ -526,7 +548,7 @@ def _gap_text(run: Run, ref_mp) -> str:
 
 
 def _conclusions(
-    runs, best_per_box, resolvable, flat, trend, interior, agrees, infimum, kkt_ok, backprop_ok, ref_mp
+    runs, best_per_box, resolvable, flat, trend, interior, verdict, why, infimum, kkt_ok, backprop_ok, ref_mp
 ):
     out = []
     where = "in the interior of every box" if interior else "on the box boundary"
@@ -573,16 +595,20 @@ def _conclusions(
         if backprop_ok
         else "hand-coded backprop DISAGREES with the SymPy gradient at some optimum"
     )
-    if agrees is None:
+    if ref_mp is None:
         out.append("no proved infimum given: nothing to compare with")
     else:
         largest = max(best_per_box, key=lambda r: r.box)
-        verdict = "AGREES with" if agrees else "!!! DISAGREES WITH"
+        word = {
+            "agrees": "AGREES with",
+            "consistent (box-limited)": "is CONSISTENT (box-limited) with",
+            "disagrees": "!!! DISAGREES WITH",
+        }[verdict]
         lowest = min(runs, key=_rank)
         out.append(
-            f"numeric best {largest.loss_hp:.15g} on B={largest.box:g} {verdict} the proved infimum "
+            f"numeric best {largest.loss_hp:.15g} on B={largest.box:g} {word} the proved infimum "
             f"{_infimum_string(infimum)} (gap {_gap_text(largest, ref_mp)}, tolerance {OPT_LOSS_ATOL:g}; "
             f"lowest gap over all runs {_gap_text(lowest, ref_mp)}; losses at {largest.dps}-digit "
-            "mpmath precision)"
+            "mpmath precision)" + (f": {why}" if why else "")
         )
     return out

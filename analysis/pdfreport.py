@@ -4,6 +4,10 @@ The content is a list of blocks (:class:`Heading`, :class:`Paragraph`, :class:`T
 :class:`Image`, :class:`Code`). Layout runs first (word wrapping measured with the same font
 metrics the PDF uses, tables and code split across pages, images scaled to fit), then each page
 is drawn on an A4 figure. The file is rendered in memory and written atomically.
+
+Formulas (``$...$``, see :mod:`analysis.notation`) are set by matplotlib's own mathtext, never by
+an installed LaTeX (``text.usetex``): the committed report must come out byte-identical on every
+machine, with or without a TeX installation, and mathtext needs nothing outside the pinned wheels.
 """
 
 from __future__ import annotations

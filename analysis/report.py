@@ -1,8 +1,8 @@
 """``canlearn all``: run every analysis, then write figures, proofs, results.json and the report.
 
-Everything is computed first and written last, each file atomically, so an interrupted run
-leaves every artifact either as it was or complete. The report is one list of blocks rendered
-twice, as Markdown and as PDF, so the two cannot drift apart.
+Everything is computed first and written last, into a staged folder that replaces the output
+folder in one rename, so an interrupted run leaves the old set of artifacts or the new one. The
+report is one list of blocks rendered twice, as Markdown and as PDF, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .io import atomic_write_text, dumps, remove_stale_temps
+from .io import atomic_write_text, dumps, output_set
 from .network import PRESET_NAMES, preset
+from .notation import pretty, typeset
 from .pdfreport import Code, Heading, Image, Paragraph, Table
 
 STEPS = ("train", "gradcheck", "prove", "optimise", "dynamics", "figures", "write")
@@ -86,6 +88,7 @@ def compute(tick=lambda name: None) -> dict:
     from .check import gradcheck
     from .dynamics import basin_map, dynamics
     from .optimise import optimise
+    from .parallel import call, map_tasks
     from .proofs import prove
     from .seed import seed_gradient, seed_loop
     from .training import train
@@ -103,13 +106,22 @@ def compute(tick=lambda name: None) -> dict:
     r["gradcheck"] = {a: gradcheck(lambda w, p=p: backprop.gradient(p, w), p) for a, p in problems.items()}
     r["gradcheck_seed"] = gradcheck(seed_gradient, problems["none"])
     tick("gradcheck")
+    # Proofs stay in this process: their checked facts refuse to be pickled (by design).
     r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
     tick("prove")
-    r["optimise"] = {a: optimise(a, infimum=r["proofs"][a].infimum_value) for a in PRESET_NAMES}
+    # The rest are independent: parallel processes (analysis.parallel), longest first (measured:
+    # the seed's dynamics, then the most weights); the results are the values a serial run computes.
+    by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
+    jobs = [partial(dynamics, "none")]
+    jobs += [partial(optimise, a, infimum=r["proofs"][a].infimum_value) for a in by_size]
+    jobs += [partial(dynamics, a) for a in by_size if a != "none"]
+    jobs += [partial(seed_loop, 0, iterations=10**4), partial(basin_map, "none", n=200, method="gd")]
+    done = dict(zip([(j.func.__name__, j.args[0]) for j in jobs], map_tasks(call, jobs)))
+    r["optimise"] = {a: done["optimise", a] for a in PRESET_NAMES}
     tick("optimise")
-    r["dynamics"] = {a: dynamics(a) for a in PRESET_NAMES}
-    r["basin_map"] = basin_map("none", n=200, method="gd")
-    r["long_seed_run"] = seed_loop(0, iterations=10**4)
+    r["dynamics"] = {a: done["dynamics", a] for a in PRESET_NAMES}
+    r["basin_map"] = done["basin_map", "none"]
+    r["long_seed_run"] = done["seed_loop", 0]
     tick("dynamics")
     return r
 
@@ -153,6 +165,12 @@ def _valley_points(dyn, problem) -> list[dict]:
     return points
 
 
+def _valley_floors(dyn, names) -> tuple[float, ...] | None:
+    """The limit of L in each named valley, in the order of ``names`` (None if one is unknown)."""
+    floors = {v.limit: float(v.loss) for v in dyn.valleys}
+    return tuple(floors[n] for n in names) if all(n in floors for n in names) else None
+
+
 def figures(r, out: Path) -> list[tuple[str, str, str]]:
     """Build, check and save every figure; returns (stem, caption, file names) in report order."""
     from . import figures as fg
@@ -167,10 +185,15 @@ def figures(r, out: Path) -> list[tuple[str, str, str]]:
         (
             "landscape",
             fg.loss_landscape(
-                none, dj["critical_points"], r["long_seed_run"].trajectory, _valley_points(dyn, none)
+                none,
+                dj["critical_points"],
+                r["long_seed_run"].trajectory,
+                _valley_points(dyn, none),
+                run_steps=r["train"]["none"].iterations,
             ),
             "The loss of the seed's network over (W1, W2), log colour scale. The seed's training "
-            f"({r['long_seed_run'].iterations} iterations of its own loop) slides along the valley "
+            f"({r['train']['none'].iterations} iterations of its own loop, solid; the same loop continued to "
+            f"{r['long_seed_run'].iterations} iterations, dotted) slides along the valley "
             f"{dyn.seed_run.valley}; the lowest valley, {', '.join(dyn.lowest_valley)}, lies the other way "
             "across the saddle.",
         ),
@@ -182,10 +205,20 @@ def figures(r, out: Path) -> list[tuple[str, str, str]]:
         ),
         (
             "basins",
-            fg.basin_figure(bm.xs, bm.ys, bm.labels, bm.valley_names, saddle, dyn.separatrix_direction),
+            fg.basin_figure(
+                bm.xs,
+                bm.ys,
+                bm.labels,
+                bm.valley_names,
+                saddle,
+                dyn.separatrix_direction,
+                label_losses=_valley_floors(dyn, bm.valley_names),
+                title=f"Basins of '{none.name}' ({pretty(none.description)}):\n"
+                "which valley gradient descent reaches from each start",
+            ),
             f"Which valley gradient descent at the seed's rate reaches from each start of a "
-            f"{len(bm.xs)} x {len(bm.ys)} grid; the dashed line is the saddle's stable direction from the "
-            "exact Hessian.",
+            f"{len(bm.xs)} × {len(bm.ys)} grid of the seed's network; the dashed line is the saddle's "
+            "stable direction from the exact Hessian.",
         ),
         (
             "training",
@@ -230,8 +263,9 @@ def blocks(r, figs) -> list:
         Heading("canlearn report: can a two-neuron sigmoid chain learn x -> x?", 1),
         Paragraph(
             "The question: a network y = sigma(W1 x), z = sigma(W2 y) without bias, trained by hand-coded "
-            "backprop on x in {0, 1} with target x, never learns. Its loss is L = 1/2 sum (d - z)^2. "
-            "This report is generated by `canlearn all`; every number in it is computed or proved by the "
+            "backprop on x in {0, 1} with target d = x, never learns. Its loss is "
+            r"$L = \sum (d - z)^2 / 2$, summed over the two points. "
+            "This report is generated by canlearn all; every number in it is computed or proved by the "
             "run that wrote it."
         ),
         Heading("The answer in brief", 2),
@@ -267,7 +301,7 @@ def blocks(r, figs) -> list:
             f"({T['none'].stopped}) at {_weights(('W1', 'W2'), T['none'].weights)}, with outputs "
             f"z(0) = {_fmt(T['none'].outputs[0])} and z(1) = {_fmt(T['none'].outputs[1])}, L = "
             f"{_fmt(T['none'].loss)}. From the same start, with every bias starting at 0 (so that only "
-            "the biases differ; `canlearn train --arch hidden` instead draws every weight and bias at "
+            "the biases differ; canlearn train --arch hidden instead draws every weight and bias at "
             "random, as the seed draws its two weights):"
         ),
         Table(
@@ -407,6 +441,25 @@ def blocks(r, figs) -> list:
     return out
 
 
+def typeset_blocks(blocks) -> list:
+    """The blocks with every plain-text formula as ``$...$`` math (see :mod:`analysis.notation`):
+    the same notation in report.md (GitHub math) and report.pdf (mathtext)."""
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            b = Heading(typeset(b.text), b.level)
+        elif isinstance(b, Paragraph):
+            b = Paragraph(typeset(b.text))
+        elif isinstance(b, Table):
+            b = Table(
+                tuple(typeset(h) for h in b.header), tuple(tuple(typeset(c) for c in r) for r in b.rows)
+            )
+        elif isinstance(b, Image):
+            b = Image(b.path, typeset(b.caption))
+        out.append(b)
+    return out
+
+
 def to_markdown(blocks) -> str:
     """Render report blocks as GitHub-flavoured Markdown."""
     parts = []
@@ -470,13 +523,13 @@ def results_json(r, checks) -> dict:
 
 
 def run_all(out="figures", progress: bool = True) -> AllSummary:
-    """Compute everything, then write every artifact into ``out``."""
+    """Compute everything, then write every artifact into ``out`` as one set (see
+    :func:`analysis.io.output_set`): a reader never sees old and new files side by side."""
     from .pdfreport import render_pdf
     from .proofs import render_latex, render_markdown
 
     out = Path(out)
-    remove_stale_temps(out)
-    with _sigterm_as_interrupt(), _progress(progress) as bar:
+    with _sigterm_as_interrupt(), output_set(out) as stage, _progress(progress) as bar:
 
         def tick(done: str):
             bar.update()
@@ -487,16 +540,16 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
         r = compute(tick)
         checks = _checks(r)
         results = results_json(r, checks)
-        figs = figures(r, out)
+        figs = figures(r, stage)
         written = [name for _, _, names in figs for name in names]
         tick("figures")
-        bl = blocks(r, figs)
+        bl = typeset_blocks(blocks(r, figs))
         reports = [r["proofs"][a] for a in PRESET_NAMES]
-        atomic_write_text(out / "proofs.md", render_markdown(reports))
-        atomic_write_text(out / "proofs.tex", render_latex(reports))
-        atomic_write_text(out / "results.json", dumps(results))
-        atomic_write_text(out / "report.md", to_markdown(bl))
-        render_pdf([_absolute(b, out) for b in bl], out / "report.pdf")
+        atomic_write_text(stage / "proofs.md", render_markdown(reports))
+        atomic_write_text(stage / "proofs.tex", render_latex(reports))
+        atomic_write_text(stage / "results.json", dumps(results))
+        atomic_write_text(stage / "report.md", to_markdown(bl))
+        render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
         written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
         tick("write")
     files = sorted(written)

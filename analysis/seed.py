@@ -11,8 +11,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import validate
+from .network import preset
+from .numerics import as_points
 from .tolerances import SEED_STEP_TOL
-from .training import History, TrainResult
+from .training import (
+    PROGRESS_EVERY,
+    History,
+    TrainResult,
+    classify_stop,
+    initial_weights,
+    max_iterations_detail,
+    norm,
+    progress_bar,
+)
 
 
 def _seed_sigmoid(x):
@@ -25,24 +37,35 @@ def _seed_error(d, z):
 
 
 def seed_loop(
-    seed: int = 0, *, rate: float = 5.0, iterations: int = 800, init=None, tol: float = SEED_STEP_TOL
+    seed: int = 0,
+    *,
+    rate: float = 5.0,
+    iterations: int = 800,
+    init=None,
+    tol: float = SEED_STEP_TOL,
+    progress: bool = False,
 ) -> TrainResult:
-    """Run the seed's loop: ``np.random.seed(seed)`` then the question's code, verbatim in meaning."""
-    if iterations < 1:
-        raise ValueError("iterations must be a positive integer")
+    """Run the seed's loop: ``np.random.seed(seed)`` then the question's code, verbatim in meaning.
+
+    Arguments are validated like :func:`~analysis.training.train`'s; the stop is named truthfully.
+    """
+    seed, rate, iterations = validate.seed(seed), validate.rate(rate), validate.iterations(iterations)
+    tol = validate.real("tol", tol, lo=0.0, lo_open=True)
+    validate.flag("progress", progress)
     np.random.seed(seed)
     x = np.array([0, 1])
     d = np.copy(x)
     w = np.random.rand(2)
     gradient = np.random.rand(2)
     if init is not None:
-        w = np.array(init, dtype=float)
-        if w.shape != (2,) or not np.all(np.isfinite(w)):
-            raise ValueError("the seed network takes exactly 2 finite weights (W1, W2)")
+        w = initial_weights(init, 2)
     start = tuple(float(v) for v in w)
     history = History(iterations, w)
-    stopped = "max_iterations"
-    for _ in range(1, iterations + 1):
+    stopped, detail = "max_iterations", ""
+    bar = progress_bar(iterations, progress)
+    for i in range(1, iterations + 1):
+        if bar is not None and i % PROGRESS_EVERY == 0:
+            bar.update(PROGRESS_EVERY)
         y = _seed_sigmoid(w[0] * x)
         z = _seed_sigmoid(w[1] * y)
         gradient[0] = np.sum(z * w[1] * y * x * (d - z) * (1 - y) * (1 - z))
@@ -52,8 +75,12 @@ def seed_loop(
         change = ((gradient[0] * rate) ** 2 + (gradient[1] * rate) ** 2) ** 0.5
         history.record(_seed_error(d, z), change, w)
         if change < tol:
-            stopped = "converged"
+            stopped, detail = classify_stop(preset("none"), w, rate, tol)
             break
+    if bar is not None:
+        bar.close()
+    if stopped == "max_iterations":
+        detail = max_iterations_detail(history, tol)
     # The seed's test block: z for x = 1, then x = 0; we report them as (z(0), z(1)).
     z1 = _seed_sigmoid(w[1] * _seed_sigmoid(w[0] * 1))
     z0 = _seed_sigmoid(w[1] * _seed_sigmoid(w[0] * 0))
@@ -67,6 +94,8 @@ def seed_loop(
         loss=float(-_seed_error(d, outputs)),
         outputs=(float(z0), float(z1)),
         stopped=stopped,
+        stop_detail=detail,
+        gradient_norm=norm(seed_gradient(w)),
         **history.frozen(),
     )
 
@@ -76,7 +105,7 @@ def seed_gradient(w):
 
     The seed climbs -L, so its ``gradient`` is -dL/dw; the sum runs over x in {0, 1}.
     """
-    w = np.asarray(w, dtype=float)
+    w = as_points(w, 2)
     x = np.array([0.0, 1.0])
     d = x
     w0, w1 = w[..., 0:1], w[..., 1:2]

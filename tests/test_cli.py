@@ -113,3 +113,103 @@ def test_version():
 def test_help_lists_defaults():
     r = run("train", "--help")
     assert r.returncode == 0 and "(default: 800)" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["train", "--init", "-inf,1"], "--init"),
+        (["train", "--rate", "-inf"], "--rate"),
+        (["train", "--rate", "-nan"], "--rate"),
+        (["optimise", "--boxes", ",".join(["5"] * 21)], "--boxes"),
+        (["train", "--iterations", "2.5"], "--iterations"),
+    ],
+)
+def test_bad_value_message_names_the_option(args, named, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert named in err and err.count("\n") == 1 and "expected one argument" not in err
+
+
+def _boom(exc):
+    def command(args):
+        raise exc
+
+    return command
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("bug"), ValueError("not from validation"), KeyError("k")])
+def test_internal_error_is_exit_1_not_a_usage_error(exc, monkeypatch, capsys):
+    from analysis import cli
+
+    monkeypatch.setitem(cli.COMMANDS, "train", _boom(exc))
+    assert main(["train"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("canlearn: internal error: ") and err.count("\n") == 1
+    assert "--debug" in err and "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys):
+    from analysis import cli
+
+    monkeypatch.setitem(cli.COMMANDS, "train", _boom(RuntimeError("bug")))
+    assert main(["--debug", "train"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().endswith("for the traceback")
+    assert main(["train", "--debug"]) == 1  # anywhere on the line
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_library_validation_errors_are_usage_errors(monkeypatch, capsys):
+    """An InputError raised deep in the library (here by train itself) still exits 2."""
+    from analysis import cli
+    from analysis.training import train
+
+    monkeypatch.setitem(cli.COMMANDS, "train", lambda args: train("none", rate=-1.0))
+    assert main(["train"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("canlearn: error: rate:") and err.count("\n") == 1
+
+
+def test_help_shows_defaults_as_typed(capsys):
+    import argparse
+
+    from analysis.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"train", "gradcheck", "optimise"} <= set(sub.choices)
+    for command in sub.choices:  # every subcommand, including ones added later
+        with pytest.raises(SystemExit) as info:
+            main([command, "--help"])
+        assert info.value.code == 0
+        out = capsys.readouterr().out
+        assert "(default: None)" not in out and "(default: False)" not in out, command
+        assert "(default: (" not in out and "(default: [" not in out, command
+
+
+def test_help_states_every_bound(capsys):
+    texts = {}
+    for command in ("train", "gradcheck", "optimise", "bench"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        texts[command] = " ".join(capsys.readouterr().out.split())
+    assert "1 to 10,000,000" in texts["train"] and "at most 1e+06" in texts["train"]
+    assert "1 to 1,000,000" in texts["gradcheck"]
+    assert "at most 20 boxes" in texts["optimise"] and "(default: 5,10,20,40,80)" in texts["optimise"]
+    assert "1 to 10,000,000" in texts["bench"] and "1 to 1000" in texts["bench"]
+
+
+def test_train_progress_only_on_a_terminal(monkeypatch, capsys):
+    import sys
+
+    from analysis import seed, training
+
+    monkeypatch.setattr(training, "PROGRESS_MIN_ITERATIONS", 10)
+    monkeypatch.setattr(seed, "PROGRESS_EVERY", 4)
+    assert main(["train", "--iterations", "20"]) == 0
+    assert capsys.readouterr().err == ""  # not a tty: no bar in logs or pipes
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["train", "--iterations", "20"]) == 0
+    captured = capsys.readouterr()
+    assert "train" in captured.err and "20" in captured.err  # the bar, on stderr
+    assert captured.out.startswith("TrainResult(")  # stdout holds only the result

@@ -103,6 +103,35 @@ def test_loss_landscape(landscape_data):
     assert f"{valleys[0]['loss']:.4g}" in labels and "saddle" in " ".join(_legend_texts(fig))
 
 
+def test_loss_landscape_counts_the_run_and_its_continuation_apart(landscape_data):
+    crit, traj, valleys = landscape_data
+    fig = fg.loss_landscape(NONE, crit, traj, valleys, resolution=31, run_steps=40)
+    (ax,) = _main_axes(fig)
+    legend = _legend_texts(fig)
+    assert any("(40 steps)" in t for t in legend)
+    assert any(f"continued to {len(traj) - 1:,} steps" in t for t in legend)
+    run = next(ln for ln in ax.lines if "(40 steps)" in ln.get_label())
+    np.testing.assert_array_equal(run.get_xydata(), traj[:41])
+
+
+def test_loss_slice_over_two_parameters_of_a_bigger_problem():
+    from analysis.spec import problem_from_flags
+
+    xor = problem_from_flags("2-2-1", "all", "xor")
+    run = train(xor, seed=0, iterations=50)
+    fig = fg.loss_slice(xor, run.weights, (0, 4), trajectory=run.trajectory, resolution=31)
+    ax = _basics(fig)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (xor.param_names[0], xor.param_names[4])
+    # The marked centre's loss is the loss at the trained weights, from the compiled model.
+    centre = next(ln for ln in ax.lines if "centre" in ln.get_label())
+    assert f"{float(compiled(xor).loss(np.asarray(run.weights))):.4g}" in centre.get_label()
+    np.testing.assert_array_equal(centre.get_xydata()[0], np.asarray(run.weights)[[0, 4]])
+    with pytest.raises(ValueError, match="two different"):
+        fg.loss_slice(xor, run.weights, (1, 1))
+    with pytest.raises(ValueError, match="centre"):
+        fg.loss_slice(xor, run.weights[:3], (0, 1))
+
+
 def test_limit_direction_parses_the_valley_notations():
     names = ("W1", "W2")
     np.testing.assert_allclose(fg.limit_direction("W1->+inf", names), [1, 0])
@@ -139,6 +168,17 @@ def test_basin_figure():
     legend = " ".join(_legend_texts(fig))
     assert all(n in legend for n in names) and "separatrix" in legend and "% of starts" in legend
     assert any(ln.get_linestyle() == "--" for ln in ax.lines)
+    # With each valley's floor, the legend names the lowest one, in the figures' one arrow notation.
+    floors = [float(compiled(NONE).loss(w[0, -1])), float(compiled(NONE).loss(w[0, 0]))]
+    ascii_names = ["W1->+inf", "W1->-inf"]
+    fig = fg.basin_figure(axis, axis, labels, ascii_names, label_losses=floors, title="Basins of 'none'")
+    legend = _legend_texts(fig)
+    lowest = int(np.argmin(floors))
+    assert "lowest valley" in legend[lowest] and "lowest" not in legend[1 - lowest]
+    assert legend[0].startswith("W1 → +∞") and legend[1].startswith("W1 → −∞")
+    assert not any("->" in t for t in _texts(fig))
+    with pytest.raises(ValueError, match="one loss per label"):
+        fg.basin_figure(axis, axis, labels, ascii_names, label_losses=floors[:1])
     with pytest.raises(ValueError, match="shape"):
         fg.basin_figure(axis, axis[:-1], labels, names)
     with pytest.raises(ValueError, match="labels must lie"):
@@ -148,16 +188,25 @@ def test_basin_figure():
 def test_training_curves(runs):
     infima = {"none": 0.125, "hidden": 0.125, "output": 0.0, "both": 0.0}
     fig = fg.training_curves(runs, infima)
-    ax = _basics(fig)
-    assert ax.get_yscale() == "log"
+    fg.check_figure(fig)
+    ax, gx = _main_axes(fig)
+    assert ax.get_yscale() == "log" and gx.get_yscale() == "log"
     curves = {ln.get_label().split(":")[0]: ln for ln in ax.lines if "final" in ln.get_label()}
     np.testing.assert_array_equal(curves["none"].get_ydata(), -runs["none"].errors)
-    dashed = [ln for ln in ax.lines if "proved infimum" in ln.get_label()]
-    assert len(dashed) == 2  # log axes cannot show the two zero infima
-    for ln in dashed:
-        arch = ln.get_label().split(":")[0]
-        assert ln.get_color() == curves[arch].get_color() and ln.get_ydata()[0] == infima[arch]
-    assert sum("(infimum 0:" in t for t in _legend_texts(fig)) == 2
+    # Equal infima share one line, drawn under the curves, naming every run it belongs to: it
+    # cannot hide the hidden preset's curve running along it.
+    (line,) = [ln for ln in ax.lines if "proved infimum" in ln.get_label()]
+    assert line.get_ydata()[0] == 0.125 and "(none, hidden)" in line.get_label()
+    assert all(line.get_zorder() < c.get_zorder() for c in curves.values())
+    assert sum("(infimum 0" in t for t in _legend_texts(fig)) == 2
+    # The gap panel: L - infimum for every run, so approaching 1/8 and stalling above it differ.
+    gaps = {ln.get_label().split(":")[0]: ln for ln in gx.lines}
+    assert set(gaps) == set(PRESET_NAMES)
+    np.testing.assert_allclose(gaps["hidden"].get_ydata(), -runs["hidden"].errors - 0.125)
+    assert gaps["hidden"].get_ydata()[-1] < gaps["none"].get_ydata()[-1]
+    # Unknown infima: no line and no gap panel.
+    single = fg.training_curves({"none": runs["none"]}, {"none": None}, title="one run")
+    assert len(_main_axes(single)) == 1 and fg.check_figure(single) is single
 
 
 def test_box_trend():
@@ -176,7 +225,8 @@ def test_box_trend():
     assert ax.get_title() and gx.get_title() and _legend_texts(fig)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and gx.get_yscale() == "log"
     assert any("output" in t and "infimum 0" in t for t in _legend_texts(fig))
-    assert any(ln.get_linestyle() == "--" and ln.get_ydata()[0] == 0.125 for ln in ax.lines)
+    (inf_line,) = [ln for ln in ax.lines if "proved infimum" in ln.get_label()]
+    assert inf_line.get_ydata()[0] == 0.125 and "(none, hidden)" in inf_line.get_label()
     # Headroom: the highest series and infimum line stay clear of the top frame.
     top = max(max(ln.get_ydata()) for ln in ax.lines)
     lo, hi = ax.get_ylim()
@@ -185,6 +235,10 @@ def test_box_trend():
     series = {ln.get_label().split(":")[0]: ln for ln in ax.lines if "best loss" in ln.get_label()}
     assert series["none"].get_marker() != series["hidden"].get_marker()
     assert series["hidden"].get_markerfacecolor() == "none"
+    # ... and offset sideways, as the axis label says, so none and hidden do not sit on each other.
+    x_none, x_hidden = series["none"].get_xdata(), series["hidden"].get_xdata()
+    assert np.all(x_none < x_hidden) and np.allclose(x_hidden / x_none, x_hidden[0] / x_none[0])
+    assert "offset sideways" in ax.get_xlabel()
     gaps = {ln.get_label().split(":")[0]: ln for ln in gx.lines}
     assert set(gaps) == {"none", "hidden"}
     assert gaps["hidden"].get_ydata()[-1] == pytest.approx(7e-32)
@@ -200,9 +254,25 @@ def test_gradcheck_errors():
     assert ax.get_yscale() == "log"
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert "exact 0" in ticks
-    levels = {ln.get_ydata()[0] for ln in ax.lines}
-    assert {GRAD_ATOL, FD_ATOL} <= levels
+    # Errors are drawn as a share of what each check allows: one limit line, at 1, for both.
+    (limit,) = [ln for ln in ax.lines if "limit" in ln.get_label()]
+    assert limit.get_ydata()[0] == 1.0
+    legend = " ".join(_legend_texts(fig))
+    assert "GRAD_ATOL" not in legend and "FD_ATOL" not in legend
+    assert f"{GRAD_ATOL:g}" in legend and f"{FD_ATOL:g}" in legend
+    shares = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert shares.size and np.all(shares <= 1.0), "a passing gradient has every point under the limit"
     assert [t.get_text() for t in ax.get_xticklabels()] == list(PRESET_NAMES)
+
+
+def test_gradcheck_errors_shows_a_wrong_gradient_above_the_limit(monkeypatch):
+    """Negative control: a backprop gradient 1% off puts points above the limit line."""
+    true_gradient = backprop.gradient
+    monkeypatch.setattr(fg.backprop, "gradient", lambda p, w: true_gradient(p, w) * 1.01)
+    fig = fg.gradcheck_errors([NONE], n_points=12)
+    (ax,) = _main_axes(fig)
+    shares = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert np.any(shares > 1.0)
 
 
 # --- check_figure and its negative controls ------------------------------------------------------
@@ -509,7 +579,7 @@ def test_landscape_labels_apart_and_trajectory_on_top():
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
     assert len(labels) == 4 and fg.labels_overlap(fig, labels) == []
     # The trajectory's end marker is drawn above every arrow (and the line above the arrows too).
-    end = next(ln for ln in ax.lines if ln.get_label() == "trajectory end")
+    end = next(ln for ln in ax.lines if ln.get_label().startswith("after "))
     line = next(ln for ln in ax.lines if len(ln.get_xdata()) == len(traj))
     assert end.get_zorder() > max(a.get_zorder() for a in arrows + labels)
     assert line.get_zorder() > max(a.get_zorder() for a in arrows)

@@ -87,3 +87,17 @@ def test_sample_points_are_deterministic_and_extreme():
     assert not np.array_equal(a, sample_points(p, 200, seed=1))
     with pytest.raises(ValueError):
         sample_points(p, 0)
+
+
+def test_preset_name_is_accepted_as_the_problem():
+    p = preset("hidden")
+    r = gradcheck(lambda w: backprop.gradient(p, w), "hidden", n_points=20)
+    assert r.passed and r.arch == "hidden" and r.nonfinite_points == 0
+
+
+def test_wrong_shape_names_fn_and_the_fix():
+    p = preset("none")
+    with pytest.raises(ValueError, match="fn returned shape .* vectorized=False"):
+        gradcheck(lambda w: backprop.gradient(p, w)[..., :1], p, n_points=5)
+    with pytest.raises(ValueError, match=r"fn returned shape \(5, 1\) \(stacked over points\)"):
+        gradcheck(lambda w: backprop.gradient(p, w)[:1], p, n_points=5, vectorized=False)

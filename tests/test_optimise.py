@@ -141,3 +141,47 @@ def test_bad_arguments():
         optimise("none", boxes=(0,))
     with pytest.raises(ValueError):
         optimise("none", methods=("nope",))
+
+
+def test_box_limited_is_consistent_not_a_disagreement():
+    # issue 13: one box too small to reach an infimum approached at infinity is what the proof
+    # predicts, not a contradiction: exit 0 ("consistent (box-limited)"), with the gap shown.
+    rep = optimise("output", boxes=(20,), infimum=sp.S.Zero, methods=("L-BFGS-B",))
+    assert rep.verdict == "consistent (box-limited)" and rep.agrees is True
+    assert rep.gap > 1e-6 and "0 + " in repr(rep)
+    assert any("CONSISTENT (box-limited)" in c for c in rep.conclusions)
+    assert not any("DISAGREES" in c for c in rep.conclusions)
+
+
+def test_contradictions_are_disagreements():
+    # A loss below the claimed infimum (1/4 is above the true 1/8).
+    below = optimise("none", boxes=(5,), infimum=sp.Rational(1, 4), methods=("L-BFGS-B",))
+    assert below.verdict == "disagrees" and below.agrees is False
+    # A trend that levels off above the claimed infimum (1/10 is below the true 1/8).
+    flat = optimise("none", boxes=(5, 10, 20), infimum=sp.Rational(1, 10), methods=("L-BFGS-B",))
+    assert flat.verdict == "disagrees" and "does not approach" in flat.conclusions[-1]
+    # A minimum claimed attained, missed by an interior point meeting the first-order conditions:
+    # the single neuron fitting (1/4, 3/4) attains 0 inside [-5, 5]^2; claim 0.01 attained instead.
+    from analysis.network import Dataset, Layer, Network, Problem
+
+    fit = Problem("fit", Network(1, (Layer(1, bias=True),)), Dataset(((0.0,), (1.0,)), ((0.25,), (0.75,))))
+    ok = optimise(fit, boxes=(5,), infimum=sp.S.Zero, infimum_attained=True, methods=("L-BFGS-B",))
+    assert ok.verdict == "agrees" and ok.interior
+    wrong = optimise(
+        fit, boxes=(5,), infimum=sp.Rational(-1, 100), infimum_attained=True, methods=("L-BFGS-B",)
+    )
+    assert wrong.verdict == "disagrees" and "attained" in wrong.conclusions[-1]
+
+
+def test_any_problem_and_json_round_trip():
+    from analysis.optimise import OptimiseReport
+    from analysis.spec import problem_from_flags
+
+    rep = optimise(problem_from_flags("2-1", "all", "and"), boxes=(5, 10), methods=("L-BFGS-B", "direct"))
+    assert rep.arch == "and_2-1_all" and rep.param_names == ("W1[0,0]", "W1[0,1]", "b1")
+    assert rep.agrees is None and rep.verdict == "no infimum given"
+    j = json.loads(json.dumps(rep.to_json(), allow_nan=False))
+    back = OptimiseReport.from_json(j)
+    assert back == rep
+    with pytest.raises(ValueError):
+        optimise(42)

@@ -1,4 +1,4 @@
-"""The proof engine says no when it should: false steps leave a theorem unproved, naming the step."""
+"""The step checkers say no when they should: a false step makes no kernel fact, and says why."""
 
 import sympy as sp
 from hypothesis import given, settings
@@ -6,24 +6,19 @@ from hypothesis import strategies as st
 
 from analysis.exact import sigma, symbolic
 from analysis.network import preset
+from analysis.proofs import kernel
 from analysis.proofs.engine import (
-    UNPROVED,
     Certificate,
-    Cite,
-    Context,
     Identity,
     Limit,
     Monotone,
     MonotoneCompare,
     Sign,
-    SignCases,
-    Theorem,
     check_identity,
     check_sign,
-    prove_theorem,
 )
 from analysis.proofs.intervals import Iv, cover, iv_eval, precision
-from analysis.proofs.lemmas import lemma_context
+from analysis.proofs.results import PROVED, UNPROVED
 
 t = sp.Symbol("t", real=True)
 n = sp.Symbol("n", positive=True)
@@ -32,8 +27,30 @@ W1, W2 = M.params
 Z0, Z1 = M.outputs[0][0], M.outputs[1][0]
 
 
-def _run(*steps, ctx=None):
-    return prove_theorem(Theorem("X", "test", "a test theorem", "x", tuple(steps)), ctx or lemma_context())
+class _Run:
+    """Each step checked by the kernel: ``status`` proved iff every step made a fact."""
+
+    def __init__(self, steps):
+        self.facts, self.errors = [], []
+        for st_ in steps:
+            try:
+                self.facts.append(kernel.check(st_))
+                self.errors.append(None)
+            except kernel.KernelError as exc:
+                self.facts.append(None)
+                self.errors.append(str(exc))
+        self.status = PROVED if all(e is None for e in self.errors) else UNPROVED
+        bad = [i for i, e in enumerate(self.errors) if e is not None]
+        self.failing_step = f"step {bad[0] + 1} ({steps[bad[0]].kind}): {steps[bad[0]].text}" if bad else None
+        self.checks = [f.check if f is not None else e for f, e in zip(self.facts, self.errors)]
+
+
+def _run(*steps):
+    return _Run(steps)
+
+
+def _tex(step):
+    return step.statement().latex()
 
 
 def test_true_steps_prove():
@@ -52,7 +69,7 @@ def test_false_identity_is_unproved_and_named():
     )
     assert res.status == UNPROVED
     assert res.failing_step.startswith("step 2 (identity): a false identity")
-    assert [s.ok for s in res.steps] == [True, False]
+    assert [f is not None for f in res.facts] == [True, False]
 
 
 def test_false_sign_claim_is_unproved():
@@ -65,32 +82,12 @@ def test_false_sign_claim_is_unproved():
 def test_wrong_limit_is_unproved():
     res = _run(Limit("wrong value", M.loss.xreplace({W1: -n, W2: -n}), n, sp.oo, sp.Rational(1, 4)))
     assert res.status == UNPROVED and "limit" in res.failing_step
-    assert "1/8" in res.steps[0].check
-
-
-def test_incomplete_case_split_fails():
-    step = SignCases("only two cases", Z1 - sp.S.Half, W2, {"negative": "<0", "positive": ">0"})
-    assert _run(step).status == UNPROVED
-
-
-def test_wrong_case_relation_fails():
-    step = SignCases("wrong at zero", Z1 - sp.S.Half, W2, {"negative": "<0", "zero": ">0", "positive": ">0"})
-    assert _run(step).status == UNPROVED
+    assert "1/8" in res.checks[0]
 
 
 def test_wrong_monotonicity_fails():
     assert _run(Monotone("sigma decreasing (false)", sigma(t), t, "decreasing")).status == UNPROVED
     assert _run(Monotone("sigma increasing", sigma(t), t, "increasing")).status == "proved"
-
-
-def test_sign_steps_need_the_lemmas():
-    # Without L1/L2 proved, the sigma encoding may not be used.
-    res = _run(Sign("sigma positive", sigma(t), ">0"), ctx=Context())
-    assert res.status == UNPROVED and "relies on unproved" in res.steps[0].check
-
-
-def test_citing_an_unproved_result_fails():
-    assert _run(Cite("nothing", ident="T99")).status == UNPROVED
 
 
 def test_identity_checker_rejects_near_misses():
@@ -116,9 +113,9 @@ def test_interval_certificate_can_fail():
         "L > 1/4 (false)", expr=M.loss, rel=">", bound=sp.Rational(1, 4), box=box, max_boxes=2000
     )
     res = _run(good)
-    assert res.status == "proved" and "L6" in res.steps[0].uses
+    assert res.status == "proved" and "L6" in res.checks[0]
     res = _run(bad)
-    assert res.status == UNPROVED and "uncertified box" in res.steps[0].check
+    assert res.status == UNPROVED and "uncertified box" in res.checks[0]
 
 
 def test_cover_excludes_and_reports():
@@ -195,9 +192,9 @@ v = sp.Symbol("v", real=True)
 def _rejected(step, *, why: str):
     """The theorem is unproved, the failing step is named, and the check says why."""
     res = _run(Identity("a true step first", sigma(-t), 1 - sigma(t)), step)
-    assert res.status == UNPROVED, res.steps[-1].check
+    assert res.status == UNPROVED, res.checks[-1]
     assert res.failing_step.startswith(f"step 2 ({step.kind}): {step.text}")
-    assert why in res.steps[1].check, res.steps[1].check
+    assert why in res.checks[1], res.checks[1]
     return res
 
 
@@ -213,7 +210,7 @@ def test_b1_monotone_compare_keeps_the_cited_conditions():
     # Without a condition of its own the comparison inherits w > 0, and says so.
     ok = MonotoneCompare("0 < w for w > 0", sp.Lambda(s, w * s), sp.S.Zero, sp.S.One, mono)
     res = _run(ok)
-    assert res.status == "proved" and r"\text{for } w >0" in res.steps[0].claim_tex
+    assert res.status == "proved" and "w > 0" in res.facts[0].stmt.latex()
 
 
 def test_b1_f_may_not_reuse_the_monotone_variable():
@@ -234,7 +231,7 @@ def test_monotone_only_differentiates_known_functions():
 def test_b2_compared_points_must_lie_in_the_checked_domain():
     s_pos = sp.Symbol("s", positive=True)
     mono = Monotone("s^2 increasing for s > 0", s_pos**2, s_pos, "increasing")
-    assert r"s \in (0, \infty)" in mono.claim_tex
+    assert "s > 0" in _tex(mono)
     _rejected(
         MonotoneCompare("(-2)^2 < (-1)^2, i.e. 4 < 1 (false)", sp.Lambda(s_pos, s_pos**2), -2, -1, mono),
         why="not shown in the domain",
@@ -243,14 +240,14 @@ def test_b2_compared_points_must_lie_in_the_checked_domain():
     mono_nz = Monotone("-1/s increasing on s != 0", -1 / s_nz, s_nz, "increasing")
     _rejected(
         MonotoneCompare("f(-1) < f(1), i.e. 1 < -1 (false)", sp.Lambda(s_nz, -1 / s_nz), -1, 1, mono_nz),
-        why="open interval",
+        why="R, (0, oo) or (-oo, 0)",
     )
 
 
 def test_b2_built_in_conditions_are_rendered_and_not_silently_narrowed():
     tp = sp.Symbol("t", positive=True)
-    assert r"\text{for } t >0" in Sign("t > 0", tp, ">0").claim_tex
-    assert r"\text{for } t >0" in Identity("id", sp.sqrt(tp**2), tp).claim_tex
+    assert r"\forall\, t > 0" in _tex(Sign("t > 0", tp, ">0"))
+    assert r"\forall\, t > 0" in _tex(Identity("id", sp.sqrt(tp**2), tp))
     # "for real t" would be a lie: the positivity built into the symbol would narrow the claim.
     _rejected(Sign("t > 0 for all real t (false)", tp, ">0", {tp: "real"}), why="built into the symbol")
 
@@ -341,22 +338,20 @@ def test_b5_certificates_are_checked_mathematical_objects():
         box=((v, sp.S.One, sp.Integer(2)),),
     )
     res = _run(ok)
-    assert res.status == "proved" and res.steps[0].uses == ("L6",)
-    assert res.steps[0].claim_tex.startswith(r"\sigma\left(v\right) > \frac{1}{2}")
-    # Without L6 proved, the endpoint enclosure of sigma may not be used.
-    assert _run(ok, ctx=Context()).status == UNPROVED
+    assert res.status == "proved" and res.checks[0].endswith("uses L6")
+    assert r"1 \le v \le 2" in _tex(ok) and r"\sigma\left(v\right) > \frac{1}{2}" in _tex(ok)
 
 
 def test_b6_claims_render_what_is_checked():
     left = Limit("left limit", sigma(1 / t), t, sp.S.Zero, sp.S.Zero, direction="-")
-    assert r"t \to 0^{-}" in left.claim_tex and _run(left).status == "proved"
+    assert r"t \to 0^{-}" in _tex(left) and _run(left).status == "proved"
     right = Limit("right limit (false value)", sigma(1 / t), t, sp.S.Zero, sp.S.Zero, direction="+")
-    assert r"t \to 0^{+}" in right.claim_tex
+    assert r"t \to 0^{+}" in _tex(right)
     _rejected(right, why="not 0")
     mono = Monotone("s^2 increasing for s > 0", s**2, s, "increasing", assume={s: "positive"})
-    assert r"s \in (0, \infty)" in mono.claim_tex
+    assert "s > 0" in _tex(mono)
     side = Monotone("w s increasing for w > 0", w * s, s, "increasing", assume={w: "positive"})
-    assert r"\text{for } w >0" in side.claim_tex
+    assert "w > 0" in _tex(side)
     # A limit with a free parameter is refused (SymPy may assume a generic sign for it).
     _rejected(
         Limit("lim sigma(w t) = 1 for all w (false)", sigma(w * t), t, sp.oo, sp.S.One), why="free parameters"

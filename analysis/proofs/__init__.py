@@ -1,13 +1,13 @@
 """Machine-checked proofs of what the seed network can and cannot do.
 
-``prove(arch)`` checks the lemmas, the theorems T1-T7 relevant to the preset and refutes its false
-variants, with independent numeric evidence; ``render_markdown``/``render_latex`` turn reports
-into documents for people.
+``prove(arch)`` derives the lemmas and the theorems T1-T7 relevant to the preset in a small
+trusted kernel (``kernel.py``) and refutes its false variants, with independent numeric evidence;
+``render_markdown``/``render_latex`` turn reports into documents for people.
 """
 
-from .engine import PROVED, REFUTED, UNPROVED, TheoremResult
 from .render import render_latex, render_markdown, write_documents
 from .report import ProofReport, prove
+from .results import PROVED, REFUTED, UNPROVED, TheoremResult
 
 __all__ = [
     "PROVED",

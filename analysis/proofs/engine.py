@@ -1,33 +1,27 @@
-"""A small proof engine: theorems are ordered steps, and every step is a claim checked by machine.
+"""Step checkers: each step class names a formal statement, and its checker decides it by machine.
 
-Step kinds (each ``check`` returns a :class:`Verdict`; nothing is accepted because code says so):
+Only the kernel (``kernel.check``) turns a passing check into a fact, and only for these exact
+classes (``CHECKERS``):
 
-* :class:`Identity` - ``lhs - rhs`` reduces to 0, either as a polynomial in its sigma(...) atoms
-  (each atom an independent symbol) or after writing sigma(t) = 1/(1 + e^{-t}) and every e^{c m}
-  as a power of one positive symbol per monomial m (a rational-function identity).
-* :class:`Sign` - the sign of an expression under sign conditions on its symbols. Each sigma(a)
-  is replaced, innermost first, by 1/(1 + E) with E > 0 a fresh symbol (E = e^{-a}); when the sign
-  of a is already known, E = 1/(1 + P) (a > 0) or E = 1 + P (a < 0) with P > 0. The result is a
-  rational function whose numerator and (strictly signed) denominator SymPy's assumption system
-  must sign. Sound because every real value of the replaced atom is covered; uses L1, L2, L5.
-* :class:`SignCases` - a sign claim per case of the trichotomy of one symbol (all three cases).
-* :class:`Monotone` - f strictly monotone in v on an open interval, from the sign of df/dv (mean
-  value theorem).
-* :class:`MonotoneCompare` - f(a) <= f(b) from a cited monotonicity (whose conditions it inherits),
-  a and b in the interval it was checked on, and a sign claim on b - a.
-* :class:`Limit` - a one-variable SymPy limit after rewriting sigma via exp, compared exactly.
-* :class:`Certificate` - ``expr rel bound`` on a box of exact rationals, decided by the engine's
-  own arb interval arithmetic on a cover of the box (uses L6, and L5 for exp).
-* :class:`Cite` - a previously proved theorem or lemma (its status is checked, not assumed).
+* :class:`Identity` - two independently written sides (derivatives and substitutions of the
+  model left unevaluated, carried out here); ``lhs - rhs`` reduces to 0 as a polynomial in its
+  sigma atoms or as a rational function of exponentials. The same expression on both sides is
+  refused as vacuous.
+* :class:`Sign` - ``expr rel 0`` under sign conditions: each sigma(a) is replaced, innermost
+  first, by 1/(1 + E), E = e^{-a} > 0 (refined by the sign of a), and SymPy's assumption system
+  signs the numerator and the strictly signed denominator of the rational function.
+* :class:`Monotone` / :class:`MonotoneCompare` - strict monotonicity from the sign of the
+  derivative (mean value theorem), and the comparison f(a) <= f(b) it gives.
+* :class:`Limit` - SymPy's Gruntz algorithm, accepted only when arb enclosures at points
+  approaching the limit (scale 2^j) close in on the same value.
+* :class:`Certificate` - ``expr rel bound`` on a box, by arb interval arithmetic on a cover; the
+  box is the domain of the statement.
+* :class:`Counterexample` - the negation of a for-all claim, at a rational point, by arb.
 
-Conditions: every claim is about all real values of its symbols satisfying its conditions - the
-step's ``assume`` where given, otherwise the condition built into the symbol (``positive=True``
-etc.) - and every claim renders them. Refused outright (the step fails): non-real symbols, two
-symbols sharing a name, an ``assume`` weaker than the symbol's own condition, and sigma/exp of an
-argument not known to be real under the conditions.
-
-Every SymPy call is bounded: expressions above ``PROOF_MAX_OPS`` operations are refused, and
-calls run under a ``SYMPY_TIMEOUT`` alarm when on the main thread.
+Every claim is about all real values of its symbols satisfying its conditions (``assume``, or the
+condition built into the symbol). Refused: non-real symbols, two symbols sharing a name, an
+``assume`` weaker than the symbol's own condition, sigma/exp of an argument not known to be real.
+SymPy calls are bounded in size (``PROOF_MAX_OPS``) and time (``SYMPY_TIMEOUT``).
 """
 
 from __future__ import annotations
@@ -41,10 +35,14 @@ from fractions import Fraction
 from functools import cache, reduce
 
 import sympy as sp
+from sympy.series.gruntz import gruntz
 
 from ..exact import reduces_to_zero, sigma
-from ..tolerances import PROOF_MAX_OPS, SYMPY_TIMEOUT
-from .intervals import CoverResult, Iv, cover, iv_eval
+from ..tolerances import LIMIT_CONFIRM_TOL, LIMIT_SCALES, PROOF_MAX_OPS, SYMPY_TIMEOUT
+from .intervals import CoverResult, Iv, arb_eval, cover, iv_eval, precision
+from .statements import KIND_SETS, At, ForAll, LimitIs, domain, normal_form, rel
+from .statements import Monotone as MonotoneStmt
+from .statements import Not as NotStmt
 
 PROVED, REFUTED, UNPROVED = "proved", "refuted", "unproved"
 
@@ -441,145 +439,134 @@ def check_identity(lhs: sp.Expr, rhs: sp.Expr) -> Verdict:
 
 
 @cache
+def evaluate(expr):
+    """Carry out every unevaluated derivative and substitution (SymPy's diff and subs: trusted)."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.Subs):
+        raise RefusedError("Subs is refused (its equality is unreliable): use statements.At")
+    return expr.doit() if expr.has(sp.Derivative, At) else expr
+
+
+@cache
 def compute_limit(expr: sp.Expr, var: sp.Symbol, point, direction: str = "+") -> sp.Expr:
-    """SymPy's limit of ``expr`` (sigma rewritten via exp), bounded in time."""
+    """SymPy's Gruntz algorithm on ``expr`` (sigma rewritten via exp), bounded in time."""
     with bounded():
-        return sp.limit(sigma_to_exp(expr), var, point, direction)
+        return gruntz(sigma_to_exp(expr), var, point, direction)
+
+
+def _scale_point(point, direction: str, j: int) -> sp.Rational:
+    if point == sp.oo:
+        return sp.Integer(2) ** j
+    if point == -sp.oo:
+        return -(sp.Integer(2) ** j)
+    return point + (1 if direction == "+" else -1) * sp.Rational(1, 2**j)
+
+
+def confirm_limit(expr, var, point, direction, value) -> tuple[bool, str]:
+    """Second opinion on a limit: arb encloses ``expr`` at points approaching ``point`` (2^j, j in
+    LIMIT_SCALES) and the enclosures must close in on ``value`` monotonically (distance below
+    LIMIT_CONFIRM_TOL at the last point; for +-oo, beyond 1/LIMIT_CONFIRM_TOL and growing)."""
+    with precision():
+        vals = [arb_eval(expr, {var: _scale_point(point, direction, j)}) for j in LIMIT_SCALES]
+        if not all(v.is_finite() for v in vals):
+            return False, "arb could not enclose the expression at every point"
+        tail = vals[-4:]
+        if value in (sp.oo, -sp.oo):
+            sign = 1 if value == sp.oo else -1
+            lows = [(sign * v).lower() for v in tail]
+            grows = all(a < b for a, b in zip(lows, lows[1:]))
+            ok = grows and lows[-1] > 1 / LIMIT_CONFIRM_TOL
+            last = lows[-1].str(3, radius=False)
+            return bool(ok), f"arb: {'+' if sign > 0 else '-'}f >= {last} at the last point, growing: {grows}"
+        if not value.is_Rational:
+            return False, "only rational or infinite limit values are confirmed"
+        gaps = [abs(v - arb_eval(value, {})).upper() for v in tail]
+        shrinks = all(b <= a for a, b in zip(gaps, gaps[1:]))
+        ok = shrinks and gaps[-1] < LIMIT_CONFIRM_TOL
+        last = gaps[-1].str(3, radius=False)
+        return bool(ok), f"arb: |f - {value}| <= {last} at the last point, shrinking: {shrinks}"
 
 
 # ---------------------------------------------------------------------------------------------
-# Steps
+# Steps: each names the statement it claims (``statement()``); the kernel checks it with the
+# checker registered in CHECKERS for the step's exact class.
 
 
 def tex(e) -> str:
     return sp.latex(e) if isinstance(e, sp.Basic) else str(e)
 
 
-def _assume_tex(assume: Mapping[sp.Symbol, str]) -> str:
-    items = sorted(assume.items(), key=lambda kv: kv[0].name)
-    return r",\ ".join(f"{tex(s)} {_ASSUME_TEX[k]}" for s, k in items if k != "real")
+def symbol_set(s: sp.Symbol) -> sp.Set:
+    """The set a real symbol's built-in assumption allows."""
+    return KIND_SETS[symbol_kind(s)]
 
 
-def _for(conds: Mapping[sp.Symbol, str]) -> str:
-    cond = _assume_tex(conds)
-    return rf"\quad\text{{for }} {cond}" if cond else ""
+def _domain(exprs, assume) -> tuple:
+    return domain(*((s, KIND_SETS[k]) for s, k in conditions(exprs, assume).items()))
 
 
-def _claim_conditions(exprs, assume: Mapping[sp.Symbol, str]) -> dict[sp.Symbol, str]:
-    """The conditions a claim is checked under, for rendering (as given if they are refused)."""
-    try:
-        return conditions(exprs, assume)
-    except (RefusedError, ValueError):
-        return {s: k for s, k in assume.items() if k in _ASSUME_TEX}
-
-
-class Context:
-    """Results established so far, by id (lemmas and theorems a step may rely on)."""
-
-    def __init__(self, established: Mapping[str, TheoremResult] | None = None):
-        self.established = dict(established or {})
-
-    def proved(self, ident: str) -> bool:
-        r = self.established.get(ident)
-        return r is not None and r.status == PROVED
+_OP = {">0": ">", "<0": "<", ">=0": ">=", "<=0": "<=", "=0": "="}
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
-    """Base class: ``text`` says the claim in words; ``claim_tex`` states it in LaTeX."""
+    """Base class; ``text`` is commentary only (never checked, never part of a statement)."""
 
     text: str
 
     kind = "step"
 
-    @property
-    def claim_tex(self) -> str:  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
-
-    def check(self, ctx: Context) -> Verdict:  # pragma: no cover
+    def statement(self):  # pragma: no cover - every step class overrides
         raise NotImplementedError
 
 
 @dataclass(frozen=True, eq=False)
 class Identity(Step):
-    """``lhs = rhs`` for all real values of the symbols (under the conditions built into them)."""
+    """``lhs = rhs`` for all real values of the symbols: two independently obtained sides (write
+    derivatives and substitutions of the model unevaluated: the checker carries them out)."""
 
     lhs: sp.Expr = sp.S.Zero
     rhs: sp.Expr = sp.S.Zero
-    label: str = ""  # LaTeX name shown for lhs (e.g. a derivative SymPy has already evaluated)
     kind = "identity"
 
-    @property
-    def claim_tex(self) -> str:
-        conds = _claim_conditions([self.lhs, self.rhs], {})
-        return f"{self.label or tex(self.lhs)} = {tex(self.rhs)}" + _for(conds)
+    def statement(self):
+        return ForAll(_domain([self.lhs, self.rhs], {}), rel(self.lhs, "=", self.rhs))
 
-    def check(self, ctx):
-        return check_identity(self.lhs, self.rhs)
+
+def _check_identity_step(st: Identity) -> Verdict:
+    if sp.sympify(st.lhs) == sp.sympify(st.rhs):
+        return Verdict(False, "refused: vacuous identity (the same expression on both sides)")
+    try:
+        with bounded():
+            lhs, rhs = evaluate(st.lhs), evaluate(st.rhs)
+    except RefusedError as exc:
+        return Verdict(False, _refusal(exc))
+    v = check_identity(lhs, rhs)
+    done = " after carrying out derivatives/substitutions" if (lhs, rhs) != (st.lhs, st.rhs) else ""
+    return Verdict(v.ok, v.method + done, v.uses)
 
 
 @dataclass(frozen=True, eq=False)
 class Sign(Step):
+    """``expr rel 0`` for all real values of its symbols under ``assume`` (and their own conditions)."""
+
     expr: sp.Expr = sp.S.Zero
     rel: str = ">0"
     assume: Mapping[sp.Symbol, str] = field(default_factory=dict)
     kind = "sign"
 
-    @property
-    def claim_tex(self) -> str:
-        conds = _claim_conditions([self.expr], self.assume)
-        return f"{tex(self.expr)} {_REL_TEX[self.rel]}" + _for(conds)
-
-    def check(self, ctx):
-        return check_sign(self.expr, self.rel, self.assume)
+    def statement(self):
+        return ForAll(_domain([self.expr], self.assume), rel(self.expr, _OP[self.rel], 0))
 
 
-_TRICHOTOMY = ("negative", "zero", "positive")
-
-
-@dataclass(frozen=True, eq=False)
-class SignCases(Step):
-    """``expr`` has relation rels[c] to 0 in each case c of the trichotomy of ``symbol``."""
-
-    expr: sp.Expr = sp.S.Zero
-    symbol: sp.Symbol | None = None
-    rels: Mapping[str, str] = field(default_factory=dict)
-    assume: Mapping[sp.Symbol, str] = field(default_factory=dict)
-    kind = "sign cases"
-
-    @property
-    def claim_tex(self) -> str:
-        s = tex(self.symbol)
-        cases = r"\\ ".join(
-            f"{_REL_TEX[self.rels[c]]} \\text{{ if }} {s} {_ASSUME_TEX[c]}"
-            for c in _TRICHOTOMY
-            if c in self.rels
-        )
-        conds = _claim_conditions([self.expr], self.assume)
-        conds.pop(self.symbol, None)
-        return rf"{tex(self.expr)}\ \begin{{cases}}{cases}\end{{cases}}" + _for(conds)
-
-    def check(self, ctx):
-        if tuple(c for c in _TRICHOTOMY if c in self.rels) != _TRICHOTOMY or len(self.rels) != 3:
-            return Verdict(False, "the cases do not cover the trichotomy <0, =0, >0")
-        if self.symbol in self.assume:
-            return Verdict(False, f"the case symbol {self.symbol} may not carry another condition")
-        uses: set[str] = set()
-        for c in _TRICHOTOMY:
-            v = check_sign(self.expr, self.rels[c], {**self.assume, self.symbol: c})
-            if not v.ok:
-                return Verdict(False, f"case {self.symbol} {c}: {v.method}")
-            uses |= set(v.uses)
-        return Verdict(True, "each case of the trichotomy decided by sign rules", tuple(sorted(uses)))
-
-
-_DOMAIN_TEX = {"real": r"\mathbb{R}", "positive": r"(0, \infty)", "negative": r"(-\infty, 0)"}
+def _check_sign_step(st: Sign) -> Verdict:
+    return check_sign(evaluate(st.expr), st.rel, st.assume)
 
 
 @dataclass(frozen=True, eq=False)
 class Monotone(Step):
-    """``expr`` is strictly increasing/decreasing in ``var`` on the open interval its condition
-    gives (R, (0, oo) or (-oo, 0)), for all values of the other symbols satisfying theirs."""
+    """``expr`` strictly increasing/decreasing in ``var`` on the set its condition gives, for all
+    values of the other symbols satisfying theirs (from the sign of the derivative)."""
 
     expr: sp.Expr = sp.S.Zero
     var: sp.Symbol | None = None
@@ -590,52 +577,38 @@ class Monotone(Step):
     def conditions(self) -> dict[sp.Symbol, str]:
         return conditions([self.expr, self.var], self.assume)
 
-    @property
-    def claim_tex(self) -> str:
-        conds = _claim_conditions([self.expr, self.var], self.assume)
-        dom = conds.pop(self.var, "real")
-        domain = _DOMAIN_TEX.get(dom, rf"\{{{tex(self.var)} {_ASSUME_TEX.get(dom, '')}\}}")
-        return (
-            rf"{tex(self.expr)}\ \text{{is strictly {self.direction} in }} {tex(self.var)} \in {domain}"
-            + _for(conds)
-        )
+    def statement(self):
+        return MonotoneStmt(self.expr, self.var, self.direction, _domain([self.expr, self.var], self.assume))
 
-    def check(self, ctx):
-        if self.direction not in ("increasing", "decreasing"):
-            return Verdict(False, f"unknown direction {self.direction!r}")
-        if not isinstance(self.var, sp.Symbol):
-            return Verdict(False, "the variable must be a symbol")
-        try:
-            conds = self.conditions()
-        except RefusedError as exc:
-            return Verdict(False, _refusal(exc))
-        other = {type(a) for a in self.expr.atoms(sp.Function)} - {sigma, sp.exp}
-        if other:
-            names = ", ".join(sorted(c.__name__ for c in other))
-            return Verdict(False, f"refused: only sigma and exp are differentiated here, not {names}")
-        if conds[self.var] not in _DOMAIN_TEX:
-            return Verdict(False, "the domain of the variable must be an open interval (R, x > 0 or x < 0)")
-        rel = ">0" if self.direction == "increasing" else "<0"
-        v = check_sign(sp.diff(self.expr, self.var), rel, conds)
-        if not v.ok:
-            return Verdict(False, f"derivative sign not established: {v.method}")
-        uses = set(v.uses) | ({DERIVATIVE} if self.expr.has(sigma) else set())
-        sign = "> 0" if rel == ">0" else "< 0"
-        return Verdict(
-            True,
-            f"derivative d/d{self.var} {sign} ({v.method}), so strictly {self.direction} "
-            "(mean value theorem)",
-            tuple(sorted(uses)),
-        )
+
+def _check_monotone(st: Monotone) -> Verdict:
+    if st.direction not in ("increasing", "decreasing"):
+        return Verdict(False, f"unknown direction {st.direction!r}")
+    if not isinstance(st.var, sp.Symbol):
+        return Verdict(False, "the variable must be a symbol")
+    try:
+        conds = st.conditions()
+    except RefusedError as exc:
+        return Verdict(False, _refusal(exc))
+    if conds[st.var] not in ("real", "positive", "negative"):
+        return Verdict(False, "monotonicity is checked on R, (0, oo) or (-oo, 0) only")
+    bad = [f for f in st.expr.atoms(sp.Function) if not isinstance(f, sigma | sp.exp)]
+    if bad:
+        return Verdict(False, f"refused: cannot differentiate {bad[0]} soundly")
+    rel_ = ">0" if st.direction == "increasing" else "<0"
+    v = check_sign(sp.diff(st.expr, st.var), rel_, conds)
+    if not v.ok:
+        return Verdict(False, f"derivative sign not established: {v.method}")
+    uses = set(v.uses) | ({DERIVATIVE} if st.expr.has(sigma) else set())
+    return Verdict(True, f"derivative {rel_[0]} 0 ({v.method}); mean value theorem", tuple(sorted(uses)))
 
 
 @dataclass(frozen=True, eq=False)
 class MonotoneCompare(Step):
     """f(a) < f(b) (or <=), from a strict monotonicity step for f and a sign claim on the arguments.
 
-    The comparison holds under its own conditions and, inherited, the cited step's conditions on
-    the other symbols of f (both are rendered); a and b must lie in the interval on which the
-    monotonicity was checked.
+    Holds under its own conditions and, inherited, the cited step's conditions on the other
+    symbols of f; a and b must lie in the interval on which the monotonicity was checked.
     """
 
     f: sp.Lambda | None = None
@@ -651,7 +624,6 @@ class MonotoneCompare(Step):
         return [self.f(a), self.f(b), a, b]
 
     def conditions(self) -> dict[sp.Symbol, str]:
-        """The compare's conditions, with the cited step's conditions on other symbols inherited."""
         mono = self.monotone
         side = {s: k for s, k in mono.conditions().items() if s != mono.var}
         merged = conditions(self._own_exprs(), self.assume)
@@ -666,58 +638,49 @@ class MonotoneCompare(Step):
         _distinct_names(merged)
         return merged
 
-    @property
-    def claim_tex(self) -> str:
-        rel = "<" if self.strict else r"\le"
-        try:
-            conds = self.conditions()
-        except (RefusedError, ValueError, AttributeError):
-            conds = _claim_conditions(self._own_exprs(), self.assume)
-        return f"{tex(self.f(self.a))} {rel} {tex(self.f(self.b))}" + _for(conds)
+    def statement(self):
+        conds = self.conditions()
+        dom = domain(*((s, KIND_SETS[k]) for s, k in conds.items()))
+        return ForAll(dom, rel(self.f(self.a), "<" if self.strict else "<=", self.f(self.b)))
 
-    def check(self, ctx):
-        mono = self.monotone
-        if not isinstance(self.f, sp.Lambda) or len(self.f.variables) != 1 or not isinstance(mono, Monotone):
-            return Verdict(False, "f must be a one-variable Lambda and the cited step a Monotone step")
-        if mono.var in self.f.free_symbols:
-            # f(var) would conflate f's parameter with the variable the monotonicity is about.
-            return Verdict(False, f"refused: f has the monotone variable {mono.var} as a parameter")
-        try:
-            conds = self.conditions()
-            domain = mono.conditions()[mono.var]
-        except RefusedError as exc:
-            return Verdict(False, _refusal(exc))
-        same = check_identity(self.f(mono.var), mono.expr)
-        if not same.ok:
-            return Verdict(False, "the cited monotone function is not f")
-        mv = mono.check(ctx)
-        if not mv.ok:
-            return Verdict(False, f"monotonicity failed: {mv.method}")
-        # f is only known to be monotone on the interval of the variable: both arguments lie in it.
-        a, b = sp.sympify(self.a), sp.sympify(self.b)
-        for arg in (a, b):
-            if domain == "real":
-                inside = check_real(arg, conds)
-            else:
-                inside = check_sign(arg, {"positive": ">0", "negative": "<0"}[domain], conds)
-            if not inside.ok:
-                return Verdict(
-                    False, f"argument {arg} not shown in the domain ({mono.var} {domain}): {inside.method}"
-                )
-        gap = b - a if mono.direction == "increasing" else a - b
-        v = check_sign(gap, ">0" if self.strict else ">=0", conds)
-        if not v.ok:
-            return Verdict(False, f"order of the arguments not established: {v.method}")
-        how = (
-            f"f strictly {mono.direction} ({mv.method}); arguments in its domain; argument order: {v.method}"
-        )
-        return Verdict(True, how, tuple(sorted(set(mv.uses + v.uses + same.uses))))
+
+def _check_compare(st: MonotoneCompare) -> Verdict:
+    mono = st.monotone
+    if not isinstance(st.f, sp.Lambda) or len(st.f.variables) != 1 or type(mono) is not Monotone:
+        return Verdict(False, "f must be a one-variable Lambda and the cited step a Monotone step")
+    if mono.var in st.f.free_symbols:
+        return Verdict(False, f"refused: f has the monotone variable {mono.var} as a parameter")
+    try:
+        conds = st.conditions()
+        dom = mono.conditions()[mono.var]
+    except RefusedError as exc:
+        return Verdict(False, _refusal(exc))
+    if not check_identity(st.f(mono.var), mono.expr).ok:
+        return Verdict(False, "the cited monotone function is not f")
+    mv = _check_monotone(mono)
+    if not mv.ok:
+        return Verdict(False, f"monotonicity failed: {mv.method}")
+    a, b = sp.sympify(st.a), sp.sympify(st.b)
+    for arg in (a, b):
+        if dom == "real":
+            inside = check_real(arg, conds)
+        else:
+            inside = check_sign(arg, {"positive": ">0", "negative": "<0"}[dom], conds)
+        if not inside.ok:
+            return Verdict(
+                False, f"argument {arg} not shown in the domain ({mono.var} {dom}): {inside.method}"
+            )
+    gap = b - a if mono.direction == "increasing" else a - b
+    v = check_sign(gap, ">0" if st.strict else ">=0", conds)
+    if not v.ok:
+        return Verdict(False, f"order of the arguments not established: {v.method}")
+    how = f"f strictly {mono.direction} ({mv.method}); arguments in its domain; order: {v.method}"
+    return Verdict(True, how, tuple(sorted(set(mv.uses + v.uses))))
 
 
 @dataclass(frozen=True, eq=False)
 class Limit(Step):
-    """lim_{var -> point} expr = value; expr may have no symbol but ``var`` (SymPy's limit may
-    silently assume generic values of free parameters)."""
+    """lim_{var -> point} expr = value, one variable only (SymPy may assume generic parameters)."""
 
     expr: sp.Expr = sp.S.Zero
     var: sp.Symbol | None = None
@@ -726,58 +689,53 @@ class Limit(Step):
     direction: str = "+"
     kind = "limit"
 
-    @property
-    def claim_tex(self) -> str:
-        finite = self.point not in (sp.oo, -sp.oo)
-        arrow = tex(self.point) + (f"^{{{self.direction}}}" if finite and self.direction in "+-" else "")
-        return rf"\lim_{{{tex(self.var)} \to {arrow}}} {tex(self.expr)} = {tex(self.value)}"
-
-    def check(self, ctx):
-        if self.direction not in ("+", "-"):
-            return Verdict(False, f"unknown direction {self.direction!r}")
-        extra = self.expr.free_symbols - {self.var}
-        if extra:
-            names = ", ".join(sorted(str(s) for s in extra))
-            return Verdict(False, f"refused: free parameters {names} (only one-variable limits are checked)")
-        if not isinstance(self.var, sp.Symbol) or sp.sympify(self.point).free_symbols:
-            return Verdict(False, "refused: the variable must be a symbol and the point a number")
-        try:
-            conditions([self.expr], {})
-            # sigma/exp arguments must be real on the one-sided neighbourhood the limit looks at.
-            h = sp.Dummy("h", positive=True)
-            if self.point in (sp.oo, -sp.oo):
-                near = h if self.point == sp.oo else -h
-            else:
-                near = self.point + h if self.direction == "+" else self.point - h
-            kind = symbol_kind(self.var)
-            if kind != "real" and getattr(near, f"is_{kind}") is not True:
-                raise RefusedError(f"the limit approaches {self.point} from outside {self.var} {kind}")
-            require_real_arguments(self.expr.xreplace({self.var: near}))
-            got = compute_limit(self.expr, self.var, self.point, self.direction)
-        except RefusedError as exc:
-            return Verdict(False, _refusal(exc))
-        if got.has(sp.Limit) or got.has(sp.AccumBounds):
-            return Verdict(False, f"SymPy could not evaluate the limit (got {got})")
-        if got == self.value or sp.simplify(got - self.value) == 0:
-            return Verdict(
-                True, f"SymPy limit (Gruntz) = {got}", (DEFINITION,) if self.expr.has(sigma) else ()
-            )
-        return Verdict(False, f"SymPy limit is {got}, not {self.value}")
+    def statement(self):
+        return LimitIs(
+            sp.sympify(self.expr), self.var, sp.sympify(self.point), self.direction, sp.sympify(self.value)
+        )
 
 
-_CERT_REL = {">": r">", ">=": r"\ge", "<": "<", "<=": r"\le"}
+def _check_limit(st: Limit) -> Verdict:
+    if st.direction not in ("+", "-"):
+        return Verdict(False, f"unknown direction {st.direction!r}")
+    if not isinstance(st.var, sp.Symbol) or sp.sympify(st.point).free_symbols:
+        return Verdict(False, "refused: the variable must be a symbol and the point a number")
+    extra = st.expr.free_symbols - {st.var}
+    if extra:
+        names = ", ".join(sorted(str(s) for s in extra))
+        return Verdict(False, f"refused: free parameters {names} (only one-variable limits are checked)")
+    try:
+        conditions([st.expr], {})
+        h = sp.Dummy("h", positive=True)
+        if st.point in (sp.oo, -sp.oo):
+            near = h if st.point == sp.oo else -h
+        else:
+            near = st.point + h if st.direction == "+" else st.point - h
+        kind = symbol_kind(st.var)
+        if kind != "real" and getattr(near, f"is_{kind}") is not True:
+            raise RefusedError(f"the limit approaches {st.point} from outside {st.var} {kind}")
+        require_real_arguments(st.expr.xreplace({st.var: near}))
+        got = compute_limit(st.expr, st.var, st.point, st.direction)
+    except RefusedError as exc:
+        return Verdict(False, _refusal(exc))
+    except Exception as exc:  # Gruntz raises on what it cannot do: no value, no fact
+        return Verdict(False, f"Gruntz failed: {type(exc).__name__}")
+    value = sp.sympify(st.value)
+    if not (got == value or (got.is_finite and value.is_finite and sp.expand(got - value) == 0)):
+        return Verdict(False, f"SymPy's Gruntz limit is {got}, not {value}")
+    ok, how = confirm_limit(st.expr, st.var, st.point, st.direction, value)
+    if not ok:
+        return Verdict(False, f"Gruntz gives {got} but the arb cross-check disagrees ({how})")
+    return Verdict(True, f"Gruntz = {got}; {how}", (DEFINITION,) if st.expr.has(sigma) else ())
+
+
+_CERT_OP = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
 @dataclass(frozen=True, eq=False)
 class Certificate(Step):
-    """A rigorous interval certificate: ``expr rel bound`` for every point of a box.
-
-    ``expr`` is a SymPy expression built from rationals, +, *, integer powers, sigma and exp;
-    ``bound`` an exact rational; ``box`` a tuple of (symbol, lo, hi) with exact rationals
-    lo <= hi, naming every symbol of ``expr``. The engine encloses ``expr`` with its own
-    interval arithmetic (outward rounding) on an adaptive cover of the box and decides on each
-    piece. Endpoint evaluation encloses sigma and exp because they are increasing (lemmas L6, L5).
-    """
+    """``expr rel bound`` on every point of a box of exact rationals (the statement's domain is the
+    box: the region the certificate covers), decided by arb interval arithmetic on a cover."""
 
     expr: sp.Expr = sp.S.Zero
     rel: str = ">"
@@ -787,20 +745,12 @@ class Certificate(Step):
     min_width: float = 1e-9
     kind = "interval certificate"
 
-    @property
-    def claim_tex(self) -> str:
-        where = r",\ ".join(
-            rf"{tex(s)} \in \left[{tex(lo)}, {tex(hi)}\right]"
-            for s, lo, hi in self.box
-            if isinstance(s, sp.Basic)
-        )
-        rel = _CERT_REL.get(self.rel, "?")
-        return rf"{tex(self.expr)} {rel} {tex(self.bound)}" + (
-            rf"\quad\text{{for }} {where}" if where else ""
-        )
+    def statement(self):
+        dom = domain(*((s, sp.Interval(lo, hi)) for s, lo, hi in self.box))
+        return ForAll(dom, rel(self.expr, _CERT_OP[self.rel], self.bound))
 
     def _validate(self) -> None:
-        if self.rel not in _CERT_REL:
+        if self.rel not in _CERT_OP:
             raise RefusedError(f"unknown relation {self.rel!r}")
         if not isinstance(self.bound, sp.Rational):
             raise RefusedError("the bound must be an exact rational")
@@ -834,159 +784,83 @@ class Certificate(Step):
             if not ok:
                 raise RefusedError(f"cannot enclose {node} (rationals, + * integer powers, sigma, exp only)")
 
-    def check(self, ctx):
-        try:
-            self._validate()
-        except RefusedError as exc:
-            return Verdict(False, _refusal(exc))
-        syms = [s for s, _, _ in self.box]
-        box = tuple(
-            (Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))) for _, lo, hi in self.box
-        )
-        expr = self.expr
 
-        def f(ivs):
-            return iv_eval(expr, dict(zip(syms, ivs)))
+def _check_certificate(st: Certificate) -> Verdict:
+    try:
+        st._validate()
+    except RefusedError as exc:
+        return Verdict(False, _refusal(exc))
+    syms = [s for s, _, _ in st.box]
+    box = tuple((Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))) for _, lo, hi in st.box)
+    expr = st.expr
 
-        c = Iv.point(self.bound)
-        accept = {
-            ">": lambda r: r.lo > c.hi,
-            ">=": lambda r: r.lo >= c.hi,
-            "<": lambda r: r.hi < c.lo,
-            "<=": lambda r: r.hi <= c.lo,
-        }[self.rel]
-        res: CoverResult = cover(f, accept, box, max_boxes=self.max_boxes, min_width=self.min_width)
-        uses = tuple(
-            sorted(
-                ({MONOTONE_SIGMA} if expr.has(sigma) else set()) | ({EXP_MONO} if expr.has(sp.exp) else set())
-            )
-        )
-        if res.ok:
-            how = f"certified on {res.boxes} boxes"
-        else:
-            where = ", ".join(f"{s} in [{lo}, {hi}]" for s, (lo, hi) in zip(syms, res.failed_box))
-            how = f"failed after {res.boxes} boxes; uncertified box {where}"
-        return Verdict(
-            res.ok, f"arb interval arithmetic, outward rounding, on a cover of the box: {how}", uses
-        )
+    def f(ivs):
+        return iv_eval(expr, dict(zip(syms, ivs)))
 
-
-@dataclass(frozen=True, eq=False)
-class Cite(Step):
-    ident: str = ""
-    kind = "citation"
-
-    @property
-    def claim_tex(self) -> str:
-        return rf"\text{{{self.ident}}}"
-
-    def check(self, ctx):
-        if ctx.proved(self.ident):
-            return Verdict(True, f"{self.ident} is proved")
-        return Verdict(False, f"{self.ident} is not proved")
-
-
-# ---------------------------------------------------------------------------------------------
-# Theorems
-
-
-@dataclass(frozen=True)
-class StepResult:
-    kind: str
-    text: str
-    claim_tex: str
-    ok: bool
-    check: str
-    uses: tuple[str, ...]
-
-    def to_json(self) -> dict:
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "claim": self.claim_tex,
-            "ok": self.ok,
-            "check": self.check,
-            "uses": list(self.uses),
-        }
-
-
-@dataclass(frozen=True)
-class TheoremResult:
-    id: str
-    title: str
-    statement: str
-    statement_tex: str
-    status: str
-    steps: tuple[StepResult, ...]
-    failing_step: str | None = None
-    evidence: tuple[dict, ...] = ()
-    counterexample: dict | None = None
-    arches: tuple[str, ...] = ()
-    conclusion: str = ""
-    expected: str = PROVED  # what a correct toolkit must report: "refuted" for the false variants
-
-    def to_json(self) -> dict:
-        out = {
-            "id": self.id,
-            "statement": self.statement,
-            "status": self.status,
-            "steps": [s.to_json() for s in self.steps],
-            "evidence": list(self.evidence),
-        }
-        if self.failing_step is not None:
-            out["failing_step"] = self.failing_step
-        if self.counterexample is not None:
-            out["counterexample"] = self.counterexample
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class Theorem:
-    """A statement, its assumptions (in the statement), and ordered steps."""
-
-    id: str
-    title: str
-    statement: str
-    statement_tex: str
-    steps: tuple[Step, ...]
-    conclusion: str = ""
-
-
-def prove_theorem(thm: Theorem, ctx: Context | None = None, evidence: tuple[dict, ...] = ()) -> TheoremResult:
-    """Check every step in order; ``proved`` only if all pass, else ``unproved`` naming the first failure.
-
-    A step that relies on the engine's lemmas (L1, L2, L5) fails unless they are proved in ``ctx``
-    (lemmas L1, L2, L5 themselves are checked without the sigma encoding).
-    """
-    ctx = ctx or Context()
-    results, failing = [], None
-    for i, step in enumerate(thm.steps, start=1):
-        try:
-            v = step.check(ctx)
-        except Exception as exc:  # a checker crash is a failed step, never a proof
-            v = Verdict(False, f"checker raised {type(exc).__name__}: {exc}")
-        ok, method = v.ok, v.method
-        # A lemma may not lean on itself: its own id is never in ctx while it is being proved.
-        missing = [u for u in v.uses if not ctx.proved(u)]
-        if ok and missing:
-            ok, method = False, f"{method}; but relies on unproved {', '.join(missing)}"
-        results.append(StepResult(step.kind, step.text, step.claim_tex, ok, method, v.uses))
-        if not ok and failing is None:
-            failing = f"step {i} ({step.kind}): {step.text}"
-    status = PROVED if failing is None else UNPROVED
-    return TheoremResult(
-        thm.id,
-        thm.title,
-        thm.statement,
-        thm.statement_tex,
-        status,
-        tuple(results),
-        failing,
-        evidence,
-        conclusion=thm.conclusion,
+    c = Iv.point(st.bound)
+    accept = {
+        ">": lambda r: r.lo > c.hi,
+        ">=": lambda r: r.lo >= c.hi,
+        "<": lambda r: r.hi < c.lo,
+        "<=": lambda r: r.hi <= c.lo,
+    }[st.rel]
+    res: CoverResult = cover(f, accept, box, max_boxes=st.max_boxes, min_width=st.min_width)
+    uses = ({MONOTONE_SIGMA} if expr.has(sigma) else set()) | ({EXP_MONO} if expr.has(sp.exp) else set())
+    if res.ok:
+        how = f"certified on {res.boxes} boxes"
+    else:
+        where = ", ".join(f"{s} in [{lo}, {hi}]" for s, (lo, hi) in zip(syms, res.failed_box))
+        how = f"failed after {res.boxes} boxes; uncertified box {where}"
+    return Verdict(
+        res.ok,
+        f"arb interval arithmetic, outward rounding, on a cover of the box: {how}",
+        tuple(sorted(uses)),
     )
 
 
-def point_env(symbols, values) -> dict[sp.Symbol, Iv]:
-    """Exact rational weights as degenerate intervals."""
-    return {s: Iv.point(v) for s, v in zip(symbols, values)}
+@dataclass(frozen=True, eq=False)
+class Counterexample(Step):
+    """The negation of a for-all claim: a rational point of its domain where arb certifies that
+    the relation fails."""
+
+    claim: ForAll | None = None
+    point: Mapping[sp.Symbol, sp.Rational] = field(default_factory=dict)
+    kind = "counterexample"
+
+    def statement(self):
+        return NotStmt(self.claim)
+
+
+_VIOLATED = {">": lambda r: r.upper() <= 0, ">=": lambda r: r.upper() < 0, "=": lambda r: not r.contains(0)}
+
+
+def _check_counterexample(st: Counterexample) -> Verdict:
+    if type(st.claim) is not ForAll:
+        return Verdict(False, "only a for-all claim has a counterexample")
+    dom = dict(st.claim.domain)
+    if set(st.point) != set(dom) or not all(isinstance(q, sp.Rational) for q in st.point.values()):
+        return Verdict(False, "the point must give every symbol of the domain an exact rational value")
+    for s, q in st.point.items():
+        if dom[s].contains(q) is not sp.true:
+            return Verdict(False, f"{s} = {q} is outside the claim's domain")
+    op, e = normal_form(st.claim.relation)
+    e = evaluate(e)
+    with precision():
+        try:
+            r = arb_eval(e, dict(st.point))
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            return Verdict(False, f"arb could not evaluate: {exc}")
+        bad = r.is_finite() and _VIOLATED[op](r)
+        where = ", ".join(f"{s} = {q}" for s, q in sorted(st.point.items(), key=lambda kv: kv[0].name))
+        return Verdict(bad, f"at {where}, arb encloses the normal form in {r.str(6)}, violating {op} 0")
+
+
+CHECKERS = {
+    Identity: _check_identity_step,
+    Sign: _check_sign_step,
+    Monotone: _check_monotone,
+    MonotoneCompare: _check_compare,
+    Limit: _check_limit,
+    Certificate: _check_certificate,
+    Counterexample: _check_counterexample,
+}

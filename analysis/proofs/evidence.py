@@ -433,31 +433,33 @@ _VIOLATES = {  # the enclosure that certifies "expr rel 0" is false
 _MARGIN = {"<0": lambda e: e, ">0": lambda e: -e, "<=0": lambda e: e, ">=0": lambda e: -e}
 
 
-def _satisfies(value: sp.Rational, kind: str) -> bool:
-    return {
-        "positive": value > 0,
-        "negative": value < 0,
-        "zero": value == 0,
-        "nonnegative": value >= 0,
-        "nonpositive": value <= 0,
-        "real": True,
-    }[kind]
+_MASK = {
+    "positive": lambda c: c > 0,
+    "negative": lambda c: c < 0,
+    "zero": lambda c: c == 0,
+    "nonnegative": lambda c: c >= 0,
+    "nonpositive": lambda c: c <= 0,
+    "nonzero": lambda c: c != 0,
+    "real": lambda c: np.ones_like(c, dtype=bool),
+}
 
 
 def find_counterexample(expr: sp.Expr, rel: str, assume: dict, params: Sequence[sp.Symbol]) -> dict | None:
     """A rational point satisfying ``assume`` where arb certifies that ``expr rel 0`` fails."""
     f = sp.lambdify(params, expr, modules=[{"sigma": sigmoid}, "numpy"])
-    cands = [
-        c
-        for c in itertools.product(_CANDIDATES, repeat=len(params))
-        if all(_satisfies(c[params.index(s)], k) for s, k in assume.items())
-    ]
-    vals = np.array(cands, dtype=float)
-    margin = np.asarray(_MARGIN[rel](f(*vals.T)), dtype=float) * np.ones(len(cands))
-    order = np.argsort(-margin, kind="stable")
+    k = len(params)
+    idx = np.indices((len(_CANDIDATES),) * k).reshape(k, -1).T  # every grid point, as candidate indices
+    vals = np.array([float(c) for c in _CANDIDATES])[idx]
+    keep = np.ones(len(idx), dtype=bool)
+    for s_, kind in assume.items():
+        keep &= _MASK[kind](vals[:, params.index(s_)])
+    idx, vals = idx[keep], vals[keep]
+    with np.errstate(all="ignore"):
+        margin = np.asarray(_MARGIN[rel](f(*vals.T)), dtype=float) * np.ones(len(idx))
+    order = np.argsort(-np.nan_to_num(margin, nan=-np.inf), kind="stable")
+    cands = [tuple(_CANDIDATES[j] for j in idx[int(i)]) for i in order[:10]]
     with precision():
-        for i in order[:10]:
-            point = cands[int(i)]
+        for point in cands:
             r = iv_eval(expr, {s: Iv.point(v) for s, v in zip(params, point)})
             if _VIOLATES[rel](r):
                 return {

@@ -220,3 +220,52 @@ def cover(
             right = b[:k] + ((mid, hi),) + b[k + 1 :]
             stack.extend((right, left))
     return CoverResult(True, done, skipped, None)
+
+
+def _ipow(b: arb, k: int) -> arb:
+    """b**k by repeated multiplication (arb's own power returns nan for a ball around 0)."""
+    out, base, e = arb(1), b, abs(k)
+    while e:
+        if e & 1:
+            out = out * base
+        base, e = base * base, e >> 1
+    return out if k >= 0 else 1 / out
+
+
+def arb_eval(expr: sp.Expr, env: dict) -> arb:
+    """An arb ball around the value of ``expr`` at exact rational values of its symbols.
+
+    Handles + * powers (real exponents need a positive base), exp, log, sigma, pi, E; raises
+    TypeError on anything else and ValueError when a ball leaves the domain of log or a power.
+    """
+    if expr.is_Symbol:
+        return _arb_exact(env[expr])
+    if expr.is_Rational:
+        return _arb_exact(expr)
+    if expr is sp.pi:
+        return arb.pi()
+    if expr is sp.E:
+        return arb(1).exp()
+    args = [arb_eval(a, env) for a in expr.args]
+    if expr.is_Add:
+        return sum(args[1:], args[0])
+    if expr.is_Mul:
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if expr.is_Pow:
+        if expr.exp.is_Integer:
+            return _ipow(args[0], int(expr.exp))
+        if not args[0] > 0:
+            raise ValueError(f"power of a base not known positive: {expr}")
+        return (args[1] * args[0].log()).exp()
+    if isinstance(expr, sp.exp):
+        return args[0].exp()
+    if isinstance(expr, sp.log):
+        if not args[0] > 0:
+            raise ValueError(f"log of an argument not known positive: {expr}")
+        return args[0].log()
+    if isinstance(expr, sigma):
+        return _sig(args[0])
+    raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")

@@ -1,7 +1,8 @@
-"""Lemmas about the sigmoid, proved by the engine before any theorem uses them.
+"""Lemmas about the sigmoid, each a formal statement the kernel derives from checked steps.
 
-L1, L2 and L5 are the facts the sign checker's sigma encoding rests on, so they are proved
-without it (from the exponential form only); L3 justifies differentiating sigma.
+The sign checker's sigma encoding rests on L1, L2 and L5 (sigma(t) = 1/(1 + e^{-t}), E = e^{-t} > 0
+and its order against 1); those three are derived from the exponential form only, so they do
+not use the encoding they justify. The checkers' reliance on them is listed in the trusted base.
 """
 
 from __future__ import annotations
@@ -11,147 +12,144 @@ from functools import cache
 import sympy as sp
 
 from ..exact import sigma
-from .engine import (
-    Context,
-    Identity,
-    Limit,
-    Monotone,
-    MonotoneCompare,
-    Sign,
-    SignCases,
-    Theorem,
-    TheoremResult,
-)
-from .engine import prove_theorem as _prove
+from . import kernel
+from .engine import Identity, Limit, Monotone, MonotoneCompare, Sign
+from .results import Theorem, TheoremResult, prove_theorem
+from .statements import At, Conj, ForAll, LimitIs, domain, reals, rel
+from .statements import Monotone as Mono
 
 t = sp.Symbol("t", real=True)
 s = sp.Symbol("s", real=True)
 DEF = 1 / (1 + sp.exp(-t))
+HALF = sp.S.Half
+R = reals(t)
+
+
+def _l1():
+    stmt = Conj(
+        (
+            ForAll(R, rel(sigma(t), "=", DEF)),
+            ForAll((), rel(At(sigma(t), t, 0), "=", HALF)),
+            ForAll((), rel(At(DEF, t, 0), "=", HALF)),
+            LimitIs(DEF, t, sp.oo, "+", sp.S.One),
+            LimitIs(DEF, t, -sp.oo, "+", sp.S.Zero),
+        )
+    )
+
+    def derive():
+        return kernel.conj(
+            kernel.check(Identity("SymPy's sigma is the definition", sigma(t), DEF)),
+            kernel.check(Identity("SymPy's evaluation rule at 0", At(sigma(t), t, 0), HALF)),
+            kernel.check(Identity("the definition at 0", At(DEF, t, 0), HALF)),
+            kernel.check(Limit("the definition at +oo", DEF, t, sp.oo, sp.S.One)),
+            kernel.check(Limit("the definition at -oo", DEF, t, -sp.oo, sp.S.Zero)),
+        )
+
+    return Theorem("L1", "Definition of the sigmoid", stmt, derive)
+
+
+@cache
+def _definition():
+    return kernel.check(Identity("SymPy's sigma is the definition", sigma(t), DEF))
+
+
+def _l2():
+    stmt = Conj((ForAll(R, rel(sigma(t), ">", 0)), ForAll(R, rel(sigma(t), "<", 1))))
+
+    def derive():
+        pos = kernel.check(Sign("1/(1 + e^{-t}) > 0 (exponential form only)", DEF, ">0"))
+        below = kernel.check(Sign("1 - 1/(1 + e^{-t}) > 0", 1 - DEF, ">0"))
+        d = _definition()  # sigma(t) - DEF = 0, added to move each bound onto sigma(t)
+        return kernel.conj(
+            kernel.add(pos, d, 1, comment="add sigma(t) - DEF = 0"),
+            kernel.add(below, d, -1, comment="subtract sigma(t) - DEF = 0"),
+        )
+
+    return Theorem("L2", "Range of the sigmoid", stmt, derive)
+
+
+def _l3():
+    closed = sigma(t) * (1 - sigma(t))
+    stmt = Conj(
+        (
+            ForAll(R, rel(sp.Derivative(DEF, t), "=", closed)),
+            ForAll(R, rel(sp.Derivative(sigma(t), t), "=", closed)),
+        )
+    )
+
+    def derive():
+        return kernel.conj(
+            kernel.check(Identity("differentiate the definition", sp.Derivative(DEF, t), closed)),
+            kernel.check(Identity("SymPy's rule for sigma", sp.Derivative(sigma(t), t), closed)),
+        )
+
+    return Theorem("L3", "Derivative of the sigmoid", stmt, derive)
+
+
+def _l4():
+    stmt = ForAll(R, rel(sigma(-t), "=", 1 - sigma(t)))
+    return Theorem(
+        "L4",
+        "Symmetry of the sigmoid",
+        stmt,
+        lambda: kernel.check(Identity("symmetry", sigma(-t), 1 - sigma(t))),
+    )
+
+
+def _l5():
+    dec = Monotone("e^{-s} is strictly decreasing", sp.exp(-s), s, "decreasing")
+    f = sp.Lambda(s, sp.exp(-s))
+    stmt = Conj(
+        (
+            Mono(sp.exp(-s), s, "decreasing", reals(s)),
+            ForAll(domain((t, "positive")), rel(sp.exp(-t), "<", 1)),
+            ForAll(domain((t, "negative")), rel(sp.exp(-t), ">", 1)),
+        )
+    )
+
+    def derive():
+        return kernel.conj(
+            kernel.check(dec),
+            kernel.check(
+                MonotoneCompare("t > 0: e^{-t} < e^0", f, t, sp.S.Zero, dec, assume={t: "positive"})
+            ),
+            kernel.check(
+                MonotoneCompare("t < 0: e^0 < e^{-t}", f, sp.S.Zero, t, dec, assume={t: "negative"})
+            ),
+        )
+
+    return Theorem("L5", "The exponential against 1", stmt, derive)
+
+
+def _l6():
+    stmt = Mono(sigma(s), s, "increasing", reals(s))
+    return Theorem(
+        "L6",
+        "The sigmoid is strictly increasing",
+        stmt,
+        lambda: kernel.check(Monotone("sigma' = sigma(1 - sigma) > 0", sigma(s), s, "increasing")),
+    )
+
+
+def _l7():
+    ops = {"negative": "<", "zero": "=", "positive": ">"}
+    stmt = Conj(tuple(ForAll(domain((t, k)), rel(sigma(t), op, HALF)) for k, op in ops.items()))
+
+    def derive():
+        return kernel.conj(
+            *(
+                kernel.check(Sign(f"t {k}", sigma(t) - HALF, {"<": "<0", "=": "=0", ">": ">0"}[op], {t: k}))
+                for k, op in ops.items()
+            )
+        )
+
+    return Theorem("L7", "Which side of 1/2", stmt, derive)
 
 
 def lemma_theorems() -> tuple[Theorem, ...]:
-    exp_decreasing = Monotone("e^{-s} is strictly decreasing", sp.exp(-s), s, "decreasing")
-    return (
-        Theorem(
-            "L1",
-            "Definition of the sigmoid",
-            "sigma(t) = 1/(1 + e^(-t)); hence sigma(0) = 1/2, sigma(t) -> 1 as t -> oo and -> 0 as t -> -oo.",
-            r"\sigma(t) = \frac{1}{1+e^{-t}},\quad \sigma(0)=\tfrac12,\quad \sigma(\pm\infty) = 1, 0",
-            (
-                Identity(
-                    "the SymPy function's exp form is the definition",
-                    sigma(t).rewrite(sp.exp),
-                    DEF,
-                    label=r"\sigma(t)\ \text{rewritten via } \exp",
-                ),
-                Identity(
-                    "sigma(0) = 1/2 (the evaluation rule agrees with the definition at 0)",
-                    sigma(sp.S.Zero),
-                    DEF.subs(t, 0),
-                    label=r"\sigma(0)",
-                ),
-                Limit("limit at +oo agrees with sigma(oo)", DEF, t, sp.oo, sigma(sp.oo)),
-                Limit("limit at -oo agrees with sigma(-oo)", DEF, t, -sp.oo, sigma(-sp.oo)),
-            ),
-        ),
-        Theorem(
-            "L2",
-            "Range of the sigmoid",
-            "0 < sigma(t) < 1 for every real t.",
-            r"0 < \sigma(t) < 1 \quad (t \in \mathbb{R})",
-            (
-                Sign("e^{-t} > 0 for real t", sp.exp(-t), ">0"),
-                Sign("sigma(t) > 0", DEF, ">0"),
-                Sign("1 - sigma(t) > 0", 1 - DEF, ">0"),
-            ),
-        ),
-        Theorem(
-            "L3",
-            "Derivative of the sigmoid",
-            "sigma'(t) = sigma(t)(1 - sigma(t)), and SymPy's derivative rule for sigma agrees.",
-            r"\sigma'(t) = \sigma(t)\,(1-\sigma(t))",
-            (
-                Identity(
-                    "derivative of the definition",
-                    sp.diff(DEF, t),
-                    sigma(t) * (1 - sigma(t)),
-                    label=r"\frac{d}{dt}\,\frac{1}{1+e^{-t}}",
-                ),
-                Identity(
-                    "SymPy's rule for sigma gives the same",
-                    sp.diff(sigma(t), t),
-                    sp.diff(DEF, t),
-                    label=r"\frac{d}{dt}\,\sigma(t)\ \text{(SymPy's rule)}",
-                ),
-            ),
-        ),
-        Theorem(
-            "L4",
-            "Symmetry of the sigmoid",
-            "sigma(-t) = 1 - sigma(t) for every real t.",
-            r"\sigma(-t) = 1 - \sigma(t)",
-            (Identity("symmetry", sigma(-t), 1 - sigma(t)),),
-        ),
-        Theorem(
-            "L5",
-            "The exponential against 1",
-            "e^(-t) is strictly decreasing; e^(-t) < 1 for t > 0 and e^(-t) > 1 for t < 0.",
-            r"e^{-t} < 1 \ (t>0),\qquad e^{-t} > 1 \ (t<0)",
-            (
-                exp_decreasing,
-                MonotoneCompare(
-                    "t > 0 gives e^{-t} < e^0 = 1",
-                    sp.Lambda(s, sp.exp(-s)),
-                    t,
-                    sp.S.Zero,
-                    exp_decreasing,
-                    assume={t: "positive"},
-                ),
-                MonotoneCompare(
-                    "t < 0 gives 1 = e^0 < e^{-t}",
-                    sp.Lambda(s, sp.exp(-s)),
-                    sp.S.Zero,
-                    t,
-                    exp_decreasing,
-                    assume={t: "negative"},
-                ),
-            ),
-        ),
-        Theorem(
-            "L6",
-            "The sigmoid is strictly increasing",
-            "sigma is strictly increasing on the real line.",
-            r"\sigma \text{ is strictly increasing on } \mathbb{R}",
-            (Monotone("sigma' = sigma(1 - sigma) > 0", sigma(s), s, "increasing"),),
-        ),
-        Theorem(
-            "L7",
-            "Which side of 1/2",
-            "sigma(t) - 1/2 has the sign of t: negative for t < 0, zero at 0, positive for t > 0.",
-            r"\operatorname{sign}\left(\sigma(t) - \tfrac12\right) = \operatorname{sign}(t)",
-            (
-                SignCases(
-                    "sigma(t) - 1/2 against the sign of t",
-                    sigma(t) - sp.S.Half,
-                    t,
-                    {"negative": "<0", "zero": "=0", "positive": ">0"},
-                ),
-            ),
-        ),
-    )
+    return (_l1(), _l2(), _l3(), _l4(), _l5(), _l6(), _l7())
 
 
 @cache
 def lemma_results() -> tuple[TheoremResult, ...]:
-    """Prove the lemmas in order; each may use only those proved before it."""
-    ctx = Context()
-    out = []
-    for thm in lemma_theorems():
-        res = _prove(thm, ctx)
-        ctx.established[thm.id] = res
-        out.append(res)
-    return tuple(out)
-
-
-def lemma_context() -> Context:
-    return Context({r.id: r for r in lemma_results()})
+    return tuple(prove_theorem(thm) for thm in lemma_theorems())

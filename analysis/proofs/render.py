@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..network import preset
-from .engine import TheoremResult
+from .results import TheoremResult
+from .statements import Conj
 
 TITLE = "Proofs: what the seed network can and cannot do, checked by machine"
 
@@ -14,21 +15,35 @@ INTRO = " ".join(
         "The seed network is a chain of two sigmoid neurons, y = sigma(W1 x + b1), z = sigma(W2 y + b2),",
         "trained on the inputs x = 0 and x = 1 with targets d = x under the loss L = 1/2 sum (d - z)^2.",
         "The four presets differ only in which biases exist: none, hidden (b1 only), output (b2 only), both.",
-        "Every statement below was proved by the canlearn proof engine when this document was generated:",
-        "each step is a claim that a machine checked, and the check is written under it. Identities are",
-        "checked by expanding the difference to 0 (treating each sigma(...) as an independent symbol) or,",
-        "after writing sigma(t) = 1/(1 + e^(-t)), by cancelling it as a rational function of exponentials.",
-        "Sign facts are checked by replacing each sigma(a), innermost first, by 1/(1 + E) with",
-        "E = e^(-a) > 0 (E < 1 when a > 0, E > 1 when a < 0), which covers every value sigma(a) can take,",
-        "and asking SymPy to sign the resulting rational function of positive symbols. Limits are SymPy",
-        "limits of the exponential form; interval certificates use arb ball arithmetic with outward",
-        "rounding on a cover of a box. Each claim states the conditions it was checked under (for",
-        "example 'for t > 0'); symbols without one range over all real numbers. A theorem is proved",
-        "only when every step checks. False variants",
-        "are refuted by a counterexample certified in interval arithmetic (or, for an existence claim, by",
-        "the proved negation). Independent numeric evidence (interval covers of large boxes, dense",
-        "sampling with extreme weights) is listed with each result.",
+        "Each result below has a formal statement (SymPy relations over named real variables, with their",
+        "domains and quantifiers), rendered from the object itself. A result is proved only when the",
+        "proof kernel derived exactly that statement: every step is a fact made by a step checker or by",
+        "one of the kernel's inference rules from earlier facts, and each is listed with its check. A",
+        "false variant is refuted only when the kernel derived its negation (a counterexample certified",
+        "in interval arithmetic, or a proved fact it contradicts). Free text is commentary: nothing in",
+        "it is checked. Independent numeric evidence (interval covers of large boxes, dense sampling with",
+        "extreme weights) is listed with each result; it is not part of any proof.",
     )
+)
+
+TRUSTED_TITLE = "Trusted base"
+TRUSTED = (
+    "The kernel (analysis/proofs/kernel.py) and its inference rules: conjunction, case split with "
+    "covering checked by SymPy's set arithmetic, addition of signed facts (transitivity), product of "
+    "signs, weakening, substitution of an identity, instantiation of a lemma with its hypotheses "
+    "checked, infimum from a lower bound on the whole domain plus a path limit, non-attainment, "
+    "separability from inf L = 0 and non-separability from a sign fact, contradiction.",
+    "The step checkers (analysis/proofs/engine.py): identities by SymPy's expand, together and cancel "
+    "(after writing sigma(t) = 1/(1 + e^(-t)) and each exponential as a power of a positive symbol); "
+    "derivatives and point evaluations by SymPy's diff and substitution; signs by SymPy's assumption "
+    "system on the sigma encoding (which rests on sigma(t) = 1/(1 + e^(-t)), e^(-t) > 0 and e^(-t) "
+    "against 1: lemmas L1, L2, L5, derived below without that encoding); monotonicity by the sign of "
+    "the derivative and the mean value theorem.",
+    "Limits: SymPy's Gruntz algorithm, accepted only when arb enclosures at points 2^j from the limit "
+    "point close in on the same value (a cross-check, not a proof of the limit).",
+    "Interval certificates and counterexamples: python-flint arb ball arithmetic with outward rounding, "
+    "and sigma enclosed by its endpoint values (it is increasing, lemma L6).",
+    "Matching of statements: relations compared as e op 0 up to SymPy polynomial expansion.",
 )
 
 
@@ -76,12 +91,21 @@ def _sections(reports) -> list[tuple[str, list[tuple[TheoremResult, list[str], b
     return [(LEMMAS, lemmas)] + sections
 
 
-def _mark(s) -> str:
-    if s.ok:
-        return "checked"
-    if s.kind == "attempted proof":
-        return "not proved; the engine's reason"
-    return "FAILED"
+def _parts(r: TheoremResult) -> list[tuple[str, str]]:
+    """(text, LaTeX) of each conjunct of the formal statement."""
+    st = r.formal
+    if st is None:
+        return [(r.statement, r.statement_tex)]
+    parts = st.parts if isinstance(st, Conj) else (st,)
+    return [(p.text(), p.latex()) for p in parts]
+
+
+def _value(v) -> str:
+    return "unknown" if v is None else str(v)
+
+
+def _yes(b) -> str:
+    return "unknown" if b is None else ("yes" if b else "no")
 
 
 def _ev_line(e: dict) -> str:
@@ -111,17 +135,18 @@ def render_markdown(reports) -> str:
     ]
     for rep in reports:
         out.append(
-            f"| `{rep.arch}` | {preset(rep.arch).description} | ${rep.infimum_value}$ | "
-            f"{'yes' if rep.infimum_attained else 'no'} | {'yes' if rep.separable else 'no'} |"
+            f"| `{rep.arch}` | {preset(rep.arch).description} | ${_value(rep.infimum_value)}$ | "
+            f"{_yes(rep.infimum_attained)} | {_yes(rep.separable)} |"
         )
-    out += ["", NUMBERING]
+    out += ["", "These values are read off the kernel facts of the proved theorems.", "", NUMBERING]
+    out += ["", f"## {TRUSTED_TITLE}", ""] + [f"- {t}" for t in TRUSTED]
     for title, items in _sections(reports):
         out += ["", f"## {title}"]
         variants = False
         for r, arches, first in items:
             if r.id.startswith("F") and not variants:
                 variants = True
-                out += ["", "*False variants, each refuted:*"]
+                out += ["", "*False variants (a correct toolkit refutes each):*"]
             if first:
                 out += _md_result(r, arches)
             else:
@@ -133,30 +158,30 @@ def render_markdown(reports) -> str:
 
 
 def _md_result(r: TheoremResult, arches) -> list[str]:
-    out = [
-        "",
-        f"### {r.id}. {r.title} - **{r.status}**",
-        "",
-        f"*Presets:* {', '.join(arches)}",
-        "",
-        f"**Statement.** {r.statement}",
-        "",
-        f"$$ {r.statement_tex} $$",
-        "",
-        "**Proof.**",
-        "",
-    ]
+    what = "Claim (false)" if r.expected == "refuted" else "Statement"
+    out = ["", f"### {r.id}. {r.title} - **{r.status}**", "", f"*Presets:* {', '.join(arches)}", ""]
+    out += [f"**{what}** (formal; {len(_parts(r))} part{'s' if len(_parts(r)) > 1 else ''}):", ""]
+    for text, tex in _parts(r):
+        out += [f"- {text}", "", f"  $$ {tex} $$", ""]
+    if r.smt is not None:
+        out += [f"*SMT second opinion (not part of the proof):* {r.smt.describe()}", ""]
+    if r.comment:
+        out += [f"*Commentary (not checked):* {r.comment}", ""]
+    if r.steps:
+        out += ["**Derivation** (each line a kernel fact: rule, premises, check).", ""]
     for i, s in enumerate(r.steps, start=1):
+        prem = f" from {', '.join(s.uses)}" if s.uses else ""
+        note = f" - {s.text}" if s.text else ""
         out += [
-            f"{i}. *{s.kind}* - {s.text}",
+            f"{i}. *{s.kind}*{prem}{note}",
             "",
             f"   $$ {s.claim_tex} $$",
             "",
-            f"   Check ({_mark(s)}): {s.check}" + (f"; uses {', '.join(s.uses)}" if s.uses else ""),
+            f"   Check: {s.check}" if s.check else "",
             "",
         ]
     if r.failing_step:
-        out += [f"**Unproved:** the first failing step is {r.failing_step}.", ""]
+        out += [f"**Not derived:** {r.failing_step}.", ""]
     if r.counterexample and "point" in r.counterexample:
         pt = ", ".join(f"{k} = {v}" for k, v in r.counterexample["point"].items())
         out += [f"**Counterexample:** {pt}.", ""]
@@ -164,7 +189,7 @@ def _md_result(r: TheoremResult, arches) -> list[str]:
         out += [f"**Conclusion.** {r.conclusion}", ""]
     if r.evidence:
         out += ["**Independent evidence.**", ""] + [f"- {_ev_line(e)}" for e in r.evidence] + [""]
-    return out
+    return [line for i, line in enumerate(out) if line or not (i and out[i - 1] == "")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,17 +243,24 @@ def render_latex(reports) -> str:
     ]
     for rep in reports:
         out.append(
-            rf"{esc(rep.arch)} & {esc(preset(rep.arch).description)} & ${rep.infimum_value}$ & "
-            rf"{'yes' if rep.infimum_attained else 'no'} & {'yes' if rep.separable else 'no'} \\"
+            rf"{esc(rep.arch)} & {esc(preset(rep.arch).description)} & ${_value(rep.infimum_value)}$ & "
+            rf"{_yes(rep.infimum_attained)} & {_yes(rep.separable)} \\"
         )
-    out += [r"\end{tabular}", "", esc(NUMBERING)]
+    out += [
+        r"\end{tabular}",
+        "",
+        esc("These values are read off the kernel facts of the proved theorems."),
+        "",
+    ]
+    out += [esc(NUMBERING), rf"\section*{{{TRUSTED_TITLE}}}", r"\begin{itemize}"]
+    out += [rf"\item {esc(t)}" for t in TRUSTED] + [r"\end{itemize}"]
     for title, items in _sections(reports):
         out.append(rf"\section*{{{esc(title)}}}")
         variants = False
         for r, arches, first in items:
             if r.id.startswith("F") and not variants:
                 variants = True
-                out.append(r"\emph{False variants, each refuted:}")
+                out.append(r"\emph{False variants (a correct toolkit refutes each):}")
             if first:
                 out += _tex_result(r, arches)
             else:
@@ -241,25 +273,32 @@ def render_latex(reports) -> str:
 
 
 def _tex_result(r: TheoremResult, arches) -> list[str]:
+    what = "Claim (false)" if r.expected == "refuted" else "Statement"
     out = [
         rf"\subsection*{{{esc(r.id)}. {esc(r.title)} --- \textbf{{{esc(r.status)}}}}}",
         rf"\emph{{Presets:}} {esc(', '.join(arches))}",
         "",
-        rf"\textbf{{Statement.}} {esc(r.statement)}",
-        _display(r.statement_tex),
-        r"\textbf{Proof.}",
-        r"\begin{enumerate}",
+        rf"\textbf{{{what}}} (formal):",
     ]
-    for s in r.steps:
-        uses = f"; uses {', '.join(s.uses)}" if s.uses else ""
+    out += [_display(tex) for _, tex in _parts(r)]
+    if r.smt is not None:
+        out.append(rf"\emph{{SMT second opinion (not part of the proof):}} {esc(r.smt.describe())}")
+    if r.comment:
+        out.append(rf"\emph{{Commentary (not checked):}} {esc(r.comment)}")
+    if r.steps:
         out += [
-            rf"\item \emph{{{esc(s.kind)}}} --- {esc(s.text)}",
-            _display(s.claim_tex),
-            rf"{{\small Check ({esc(_mark(s))}): {esc(s.check + uses)}}}",
+            r"\textbf{Derivation} (each line a kernel fact: rule, premises, check).",
+            r"\begin{enumerate}",
         ]
-    out.append(r"\end{enumerate}")
+        for s in r.steps:
+            prem = f" from {', '.join(s.uses)}" if s.uses else ""
+            note = f" --- {esc(s.text)}" if s.text else ""
+            out += [rf"\item \emph{{{esc(s.kind)}}}{esc(prem)}{note}", _display(s.claim_tex)]
+            if s.check:
+                out.append(rf"{{\small Check: {esc(s.check)}}}")
+        out.append(r"\end{enumerate}")
     if r.failing_step:
-        out.append(rf"\textbf{{Unproved:}} the first failing step is {esc(r.failing_step)}.")
+        out.append(rf"\textbf{{Not derived:}} {esc(r.failing_step)}.")
     if r.counterexample and "point" in r.counterexample:
         pt = ", ".join(f"{k} = {v}" for k, v in r.counterexample["point"].items())
         out.append(rf"\textbf{{Counterexample:}} {esc(pt)}.")

@@ -1,18 +1,25 @@
-"""``prove(arch)``: lemmas, theorems and false variants for one preset, with evidence, as a report."""
+"""``prove(arch)``: lemmas, theorems and false variants for one preset, with evidence, as a report.
+
+The summary values (infimum, attained, separable) are read off the kernel facts of the proved
+theorems; where no proved fact settles one, it is None ("unknown"), never a guess.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sympy as sp
 
-from ..network import PRESET_NAMES
+from ..network import PRESET_NAMES, preset
 from . import evidence as ev
+from . import smt
+from . import kernel
 from . import theorems as tm
-from .engine import PROVED, REFUTED, UNPROVED, Cite, Context, StepResult, TheoremResult, prove_theorem
-from .lemmas import lemma_context, lemma_results
+from .lemmas import lemma_results
+from .results import PROVED, REFUTED, UNPROVED, Theorem, TheoremResult, prove_theorem
+from .statements import Attained, Conj, Infimum, Separable
 
 
 @dataclass(frozen=True)
@@ -21,9 +28,9 @@ class ProofReport:
 
     arch: str
     theorems: tuple[TheoremResult, ...]
-    infimum_value: sp.Rational
-    infimum_attained: bool
-    separable: bool
+    infimum_value: sp.Rational | None
+    infimum_attained: bool | None
+    separable: bool | None
     facts: Mapping[str, dict] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
@@ -36,7 +43,7 @@ class ProofReport:
         return {
             "arch": self.arch,
             "theorems": theorems,
-            "infimum": {"value": str(self.infimum_value), "attained": self.infimum_attained},
+            "infimum": {"value": _str(self.infimum_value), "attained": self.infimum_attained},
             "separable": self.separable,
         }
 
@@ -44,15 +51,20 @@ class ProofReport:
         counts = {k: sum(r.status == k for r in self.theorems) for k in (PROVED, REFUTED, UNPROVED)}
         main = [r for r in self.theorems if r.id.startswith("T")]
         bad = [r.id for r in self.theorems if r.status == UNPROVED]
+        att = {True: "attained", False: "not attained", None: "attainment unknown"}[self.infimum_attained]
+        sep = {True: "separable", False: "not separable", None: "separability unknown"}[self.separable]
         lines = [
-            f"{self.arch}: inf L = {self.infimum_value} "
-            f"({'attained' if self.infimum_attained else 'not attained'}), "
-            f"{'separable' if self.separable else 'not separable'} by thresholding at 1/2",
+            f"{self.arch}: inf L = {_str(self.infimum_value) or 'unknown'} ({att}), "
+            f"{sep} by thresholding at 1/2",
             f"  theorems {', '.join(f'{r.id} {r.status}' for r in main)}; "
             f"{counts[PROVED]} proved, {counts[REFUTED]} false variants refuted, {counts[UNPROVED]} unproved"
             + (f" ({', '.join(bad)})" if bad else ""),
         ]
         return "\n".join(lines)
+
+
+def _str(v) -> str | None:
+    return None if v is None else str(v)
 
 
 @cache
@@ -76,110 +88,103 @@ _EVIDENCE = {
 
 @cache
 def _theorem(key: str) -> tuple[TheoremResult, dict]:
-    """Prove one theorem (key "T6:both" for arch-specific ones); T5 cites T7."""
+    """Prove one theorem (key "T6:both" for arch-specific ones)."""
     name, _, arch = key.partition(":")
-    built = {
-        "T1": tm.t1,
-        "T2": tm.t2,
-        "T3": tm.t3,
-        "T4": tm.t4,
-        "T5": tm.t5,
-        "T7": tm.t7,
-        "T6": lambda: tm.t6(arch),
-    }[name]()
-    ctx = lemma_context()
-    if name == "T5":
-        ctx.established["T7"] = _theorem("T7")[0]
-    res = prove_theorem(built.theorem, ctx, evidence=_EVIDENCE[name](arch or "none"))
-    return TheoremResult(**{**res.__dict__, "arches": built.arches}), built.facts
+    builders = {"T1": tm.t1, "T2": tm.t2, "T3": tm.t3, "T4": tm.t4, "T5": tm.t5, "T7": tm.t7}
+    built = tm.t6(arch) if name == "T6" else builders[name]()
+    res = prove_theorem(built.theorem, _EVIDENCE[name](arch or "none"), built.arches)
+    return with_smt(res, built.theorem.statement), built.facts
 
 
-def refute(vr: tm.Variant, ctx: Context) -> TheoremResult:
-    """Refute a false variant: a certified counterexample, or (existential claims) a proved negation."""
-    if vr.negation is not None:
-        step = Cite(f"the negation is proved in {vr.negation}", ident=vr.negation)
-        v = step.check(ctx)
-        sr = StepResult(step.kind, step.text, step.claim_tex, v.ok, v.method, v.uses)
-        status = REFUTED if v.ok else UNPROVED
-        cx = {"negation": vr.negation} if v.ok else None
-        return TheoremResult(
-            vr.id,
-            vr.title,
-            vr.statement,
-            vr.statement_tex,
-            status,
-            (sr,),
-            None if v.ok else f"step 1: {step.text}",
-            (),
-            cx,
-            vr.arches,
-            expected=REFUTED,
-        )
-    attempt = tm.sign_claim(vr)
-    v = attempt.check(ctx)
-    steps = [
-        StepResult(
-            "attempted proof",
-            "the engine tries to prove the claim",
-            attempt.claim_tex,
-            v.ok,
-            v.method,
-            v.uses,
-        )
-    ]
-    if v.ok:
-        return TheoremResult(
-            vr.id,
-            vr.title,
-            vr.statement,
-            vr.statement_tex,
-            PROVED,
-            tuple(steps),
-            arches=vr.arches,
-            expected=REFUTED,
-        )
-    cx = ev.find_counterexample(vr.expr, vr.rel, dict(vr.assume), list(vr.params))
-    if cx is None:
-        return TheoremResult(
-            vr.id,
-            vr.title,
-            vr.statement,
-            vr.statement_tex,
-            UNPROVED,
-            tuple(steps),
-            "no certified counterexample found",
-            arches=vr.arches,
-            expected=REFUTED,
-        )
-    pt = ", ".join(f"{k} = {val}" for k, val in cx["point"].items())
-    steps.append(
-        StepResult(
-            "counterexample",
-            f"at {pt} the claim fails",
-            rf"\text{{at }} {pt}",
-            True,
-            f"arb encloses the expression in [{cx['value_enclosure'][0]}, "
-            f"{cx['value_enclosure'][1]}], contradicting '{vr.rel}'",
-            (),
-        )
-    )
+def with_smt(res: TheoremResult, stmt, refuted: bool = False) -> TheoremResult:
+    """Attach z3's second opinion (when installed); a disagreement unproves the result."""
+    op = smt.opinion(stmt, refuted=refuted)
+    if op is None:
+        return res
+    if op.disagreements:
+        why = f"the SMT second opinion disagrees: {'; '.join(op.disagreements)}"
+        return replace(res, status=UNPROVED, failing_step=why, fact=None, smt=op)
+    return replace(res, smt=op)
+
+
+def refute(vr: tm.Variant, theorems: Mapping[str, TheoremResult]) -> TheoremResult:
+    """Refute a false variant: a kernel fact Not(claim), from a certified counterexample or from
+    a proved theorem's fact it contradicts; otherwise it stays unproved."""
+    cx = None
+    if vr.contradicts is not None:
+        src = theorems.get(vr.contradicts)
+
+        def derive():
+            if src is None or src.fact is None:
+                raise kernel.KernelError(f"{vr.contradicts} is not proved")
+            parts = (
+                [kernel.part(src.fact, i) for i in range(len(src.fact.stmt.parts))]
+                if isinstance(src.fact.stmt, Conj)
+                else [src.fact]
+            )
+            for p in parts:
+                try:
+                    return kernel.contradict(p, vr.claim)
+                except kernel.KernelError:
+                    continue
+            raise kernel.KernelError(f"no fact of {vr.contradicts} contradicts the claim")
+    else:
+        cx = _counterexample(vr)
+
+        def derive():
+            if cx is None:
+                raise kernel.KernelError("no certified counterexample found")
+            return tm.refutation(vr.claim, cx)
+
+    thm = Theorem(vr.id, vr.title, tm.not_claim(vr), derive)
+    res = with_smt(prove_theorem(thm, arches=vr.arches, expected=REFUTED), thm.statement, refuted=True)
+    extra = {"point": {str(k): str(q) for k, q in cx.items()}} if cx and res.status == REFUTED else None
     return TheoremResult(
-        vr.id,
-        vr.title,
-        vr.statement,
-        vr.statement_tex,
-        REFUTED,
-        tuple(steps),
-        counterexample=cx,
-        arches=vr.arches,
-        expected=REFUTED,
+        **{
+            **res.__dict__,
+            "statement": vr.claim.text(),
+            "statement_tex": vr.claim.latex(),
+            "counterexample": extra,
+        }
     )
+
+
+def _counterexample(vr: tm.Variant) -> dict | None:
+    """A candidate point (found numerically; the kernel's counterexample check decides it)."""
+    from .statements import normal_form
+
+    op, e = normal_form(vr.claim.relation)
+    kinds = {s: k for s, w in vr.claim.domain for k, st in tm.KIND_SETS.items() if st == w and k != "real"}
+    params = [s for s, _ in vr.claim.domain]
+    found = ev.find_counterexample(e, {">": ">0", ">=": ">=0"}.get(op, ">=0"), kinds, params)
+    if found is None:
+        return None
+    return {s: sp.Rational(found["point"][str(s)]) for s in params}
 
 
 _MAIN = {"none": ("T1", "T2", "T3", "T4", "T7"), "hidden": ("T7", "T5"), "output": ("T6",), "both": ("T6",)}
-# Which theorem settles the infimum and separability of each preset.
-_INFIMUM = {"none": "T3", "hidden": "T5", "output": "T6", "both": "T6"}
-_SEPARABLE = {"none": "T2", "hidden": "T5", "output": "T6", "both": "T6"}
+
+
+def _settled(results, arch: str):
+    """(infimum, attained, separable) read off proved facts about this preset's loss and problem."""
+    from ..exact import symbolic
+
+    m = symbolic(preset(arch))
+    full = {p: sp.S.Reals for p in m.params}
+    inf = att = sep = None
+    for r in results:
+        if r.status != PROVED or r.fact is None or not kernel.is_fact(r.fact):
+            continue
+        parts = r.fact.stmt.parts if isinstance(r.fact.stmt, Conj) else (r.fact.stmt,)
+        for p in parts:
+            if isinstance(p, Infimum) and p.f == m.loss and dict(p.domain) == full:
+                inf = p.value
+            elif isinstance(p, Attained) and p.f == m.loss and dict(p.domain) == full:
+                att = (p.value, p.attained)
+            elif isinstance(p, Separable) and p.problem == m.problem:
+                sep = p.holds
+    attained = att[1] if att is not None and inf is not None and att[0] == inf else None
+    return inf, attained, sep
 
 
 @cache
@@ -190,19 +195,9 @@ def prove(arch: str) -> ProofReport:
         raise ValueError(f"prove takes a preset name, one of {', '.join(PRESET_NAMES)}; got {what}")
     keys = [f"T6:{arch}" if t == "T6" else t for t in _MAIN[arch]]
     proved = {k: _theorem(k) for k in keys}
-    ctx = lemma_context()
-    for r, _ in proved.values():
-        ctx.established[r.id] = r
-    results = list(_lemmas()) + [r for r, _ in proved.values()]
-    results += [refute(vr, ctx) for vr in tm.variants(arch)]
+    main = [r for r, _ in proved.values()]
+    by_id = {r.id: r for r in main}
+    results = list(_lemmas()) + main + [refute(vr, by_id) for vr in tm.variants(arch)]
+    inf, attained, sep = _settled(main, arch)
     facts = {r.id: f for r, f in proved.values()}
-    _, inf_facts = proved[next(k for k in keys if k.startswith(_INFIMUM[arch]))]
-    _, sep_facts = proved[next(k for k in keys if k.startswith(_SEPARABLE[arch]))]
-    return ProofReport(
-        arch,
-        tuple(results),
-        sp.Rational(inf_facts["infimum"]),
-        bool(inf_facts["attained"]),
-        bool(sep_facts["separable"]),
-        facts,
-    )
+    return ProofReport(arch, tuple(results), inf, attained, sep, facts)

@@ -1,7 +1,8 @@
-"""The theorems T1-T7 and the false variants, as engine theorems built from the exact model.
+"""T1-T7 and the false variants: formal statements, and derivations the kernel checks.
 
-Builders compute what the statements need (limits, the loss at a critical point, a gap constant)
-with SymPy or arb at run time; the engine then checks every step.
+Builders compute what a statement needs (a limit value by Gruntz, a gap constant by sampling,
+the Hessian at a point); nothing computed here is trusted: the kernel proves the statement
+from checked steps or the theorem is not proved.
 """
 
 from __future__ import annotations
@@ -13,24 +14,39 @@ import sympy as sp
 
 from ..exact import sigma, symbolic
 from ..network import IDENTITY_01, Layer, Network, Problem, preset
+from . import kernel
 from .engine import (
     Certificate,
-    Cite,
+    Counterexample,
     Identity,
     Limit,
     Monotone,
     MonotoneCompare,
     Sign,
-    SignCases,
-    Theorem,
     compute_limit,
-    tex,
+)
+from .results import Theorem
+from .statements import (
+    KIND_SETS,
+    REAL,
+    At,
+    Attained,
+    Conj,
+    ForAll,
+    Infimum,
+    LimitIs,
+    Not,
+    Separable,
+    domain,
+    normal_form,
+    reals,
+    rel,
 )
 
 HALF = sp.S.Half
-SAME_SIDE = {"negative": "<0", "zero": "=0", "positive": ">0"}
-PRODUCT = {"negative": ">0", "zero": "=0", "positive": ">0"}
-ABOVE = {"negative": ">0", "zero": ">0", "positive": ">0"}
+CASES = ("negative", "zero", "positive")
+SIDE = {"negative": "<", "zero": "=", "positive": ">"}  # z - 1/2 against 1/2, by the sign of W
+_SIGN_REL = {"<": "<0", "=": "=0", ">": ">0", ">=": ">=0"}
 
 n = sp.Symbol("n", positive=True)
 eps = sp.Symbol("varepsilon", positive=True)
@@ -44,29 +60,11 @@ s = sp.Symbol("s", real=True)
 
 @dataclass(frozen=True)
 class Built:
-    """A theorem plus what its proof computed (reported in JSON as ``facts``)."""
+    """A theorem, the presets it serves, and what its builder computed (reported in JSON)."""
 
     theorem: Theorem
     facts: dict
     arches: tuple[str, ...]
-
-
-def _negative_w2_bounds(L, value, z0, z1, W2) -> tuple:
-    """For W2 < 0: L - value exceeds both z(0)^2/2 and (z(1) - 1/2)^2/2 (used by T3 and T5)."""
-    return (
-        Sign(
-            f"W2 < 0: L - {value} - z(0)^2/2 = (1 - z(1))^2/2 - {value} > 0, i.e. L - {value} > z(0)^2/2",
-            L - value - HALF * z0**2,
-            ">0",
-            {W2: "negative"},
-        ),
-        Sign(
-            f"W2 < 0: L - {value} - (z(1) - 1/2)^2/2 > 0, i.e. L - {value} > (z(1) - 1/2)^2/2",
-            L - value - HALF * (z1 - HALF) ** 2,
-            ">0",
-            {W2: "negative"},
-        ),
-    )
 
 
 def model(arch: str):
@@ -77,34 +75,62 @@ def _zs(m):
     return m.outputs[0][0], m.outputs[1][0]
 
 
-def _p(m, name: str) -> sp.Symbol:
-    return m.params[m.problem.param_names.index(name)]
+def _all_real(m):
+    return reals(*m.params)
+
+
+def _sign(text, expr, op, assume=None):
+    return kernel.check(Sign(text, expr, _SIGN_REL[op], assume or {}))
+
+
+def _by_cases(text, expr, op, var, assume=None):
+    """expr op 0 in each case of the trichotomy of ``var``, joined by the case rule over R."""
+    facts = [_sign(f"{text} ({var} {c})", expr, op, {**(assume or {}), var: c}) for c in CASES]
+    return kernel.cases(facts, var, REAL, comment=text)
+
+
+def _lower_bounds(L, value, z0, z1, W2, side):
+    """W2 < 0 (side "negative") or > 0: L - value dominates the two squared distances there."""
+    gaps = _bound_shapes(z0, z1, side)
+    return [
+        (g, _sign(f"W2 {side}: L - {value} exceeds this square", L - value - g, ">", {W2: side}))
+        for g in gaps
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # T1, T2 (none)
 
 
+def none_output(at):
+    """The seed network's output z(x) = sigma(W2 sigma(W1 x)) at a symbolic input."""
+    W1, W2 = model("none").params
+    return sigma(W2 * sigma(W1 * at))
+
+
 def t1() -> Built:
     m = model("none")
     W1, W2 = m.params
-    z0, _ = _zs(m)
-    y0 = sigma(W1 * 0)
+    z0 = At(none_output(x), x, 0)
+    stmt = Conj(
+        (
+            ForAll(_all_real(m), rel(z0, "=", sigma(W2 / 2))),
+            ForAll(_all_real(m), rel(sp.Derivative(z0, W1), "=", 0)),
+        )
+    )
+
+    def derive():
+        return kernel.conj(
+            kernel.check(Identity("the output at x = 0, substituted into the definition", z0, sigma(W2 / 2))),
+            kernel.check(Identity("differentiate z(0) in W1", sp.Derivative(z0, W1), sp.S.Zero)),
+        )
+
     thm = Theorem(
         "T1",
         "The hidden neuron is blind to W1 at x = 0",
-        "For every W1, W2 (no biases): z(0) = sigma(W2/2), so z(0) does not depend on W1.",
-        r"z(0) = \sigma(W_2/2) \text{ for all } W_1, W_2;\quad \partial z(0)/\partial W_1 = 0",
-        (
-            Cite("sigma(0) = 1/2 (L1)", ident="L1"),
-            Identity(
-                "the hidden output at x = 0 is sigma(W1 * 0) = 1/2", y0, HALF, label=r"\sigma(W_1\cdot 0)"
-            ),
-            Identity("hence the network output at x = 0", z0, sigma(W2 / 2), label="z(0)"),
-            Identity(
-                "z(0) does not depend on W1", sp.diff(z0, W1), sp.S.Zero, label=r"\partial z(0)/\partial W_1"
-            ),
-        ),
+        stmt,
+        derive,
+        comment="At x = 0 the hidden neuron outputs sigma(0) = 1/2 whatever W1 is.",
         conclusion="At x = 0 the only thing the network can change is W2.",
     )
     return Built(thm, {}, ("none",))
@@ -114,28 +140,28 @@ def t2() -> Built:
     m = model("none")
     W1, W2 = m.params
     z0, z1 = _zs(m)
-    zx = sigma(W2 * sigma(W1 * x))
+    zx = none_output(x)
+    dom_x = {c: domain((x, "real"), (W1, "real"), (W2, c)) for c in CASES}
+    stmt = Conj(
+        (
+            ForAll(domain((W1, "real"), (W2, "negative")), rel(z1, "<", HALF)),
+            *(ForAll(dom_x[c], rel(zx, SIDE[c], HALF)) for c in CASES),
+            Separable(m.problem, False),
+        )
+    )
+
+    def derive():
+        user = _sign("the user's bound", z1 - HALF, "<", {W2: "negative"})
+        sides = [_sign(f"z(x) - 1/2 for W2 {c}", zx - HALF, SIDE[c], {W2: c, x: "real"}) for c in CASES]
+        prod = _by_cases("(z(0) - 1/2)(z(1) - 1/2) >= 0", (z0 - HALF) * (z1 - HALF), ">=", W2)
+        return kernel.conj(user, *sides, kernel.not_separable(m.problem, prod))
+
     thm = Theorem(
         "T2",
         "The user's bound, and why thresholding fails",
-        "For all real W1 and all W2 < 0, z(1) < 1/2. More generally, for every real input x, z(x) - 1/2 "
-        "has the sign of W2. Hence no weights give z(0) < 1/2 < z(1).",
-        r"W_2<0 \Rightarrow z(1)<\tfrac12;\quad \operatorname{sign}(z(x)-\tfrac12)=\operatorname{sign}(W_2)"
-        r"\ \forall x;\quad \nexists\, W:\ z(0)<\tfrac12<z(1)",
-        (
-            Sign("the user's bound: W2 < 0 gives z(1) < 1/2", z1 - HALF, "<0", {W2: "negative"}),
-            SignCases(
-                "for every input x, z(x) - 1/2 has the sign of W2", zx - HALF, W2, SAME_SIDE, {x: "real"}
-            ),
-            Identity("z(0) is the case x = 0 of z(x)", z0, zx.subs(x, 0), label="z(0)"),
-            Identity("z(1) is the case x = 1 of z(x)", z1, zx.subs(x, 1), label="z(1)"),
-            SignCases(
-                "so (z(0) - 1/2)(z(1) - 1/2) >= 0 for all weights; z(0) < 1/2 < z(1) would make it negative",
-                (z0 - HALF) * (z1 - HALF),
-                W2,
-                PRODUCT,
-            ),
-        ),
+        stmt,
+        derive,
+        comment="z(x) - 1/2 has the sign of W2 for every input, so both outputs sit on one side of 1/2.",
         conclusion="The two outputs are always on the same side of 1/2: the seed network cannot separate.",
     )
     return Built(thm, {"separable": False}, ("none",))
@@ -145,24 +171,56 @@ def t2() -> Built:
 # T3, T4 (none)
 
 
-def _half_square_gap(value):
-    """Factor 1/2 (1 - s)^2 - value in s (how far the x = 1 term sits above ``value``)."""
-    return sp.factor(HALF * (1 - s) ** 2 - value)
-
-
-def _h_gap(value):
-    """h(v) = 1/2 v^2 + 1/2 (1 - sigma(2 logit v))^2 - value on v in [1/2, 1]."""
+def h_of(value):
+    """h(v) - value, h(v) = v^2/2 + ((1 - v)^2/(v^2 + (1 - v)^2))^2/2 (= L on W1 -> oo, v = z(0))."""
     return HALF * v**2 + HALF * ((1 - v) ** 2 / (v**2 + (1 - v) ** 2)) ** 2 - value
 
 
 @cache
-def _gap_constant(value) -> sp.Rational:
-    """A rational c > 0 with h(v) - value >= c on [1/2, 1]: half the sampled minimum, rounded down."""
+def gap_constant(value) -> sp.Rational:
+    """A rational c > 0 with h(v) - value >= c on [1/2, 1]: half the sampled minimum, rounded down
+    (a guess; the certificate below decides it)."""
     import numpy as np
 
-    f = sp.lambdify(v, _h_gap(value), "numpy")
+    f = sp.lambdify(v, h_of(value), "numpy")
     lo = float(np.min(f(np.linspace(0.5, 1.0, 20001))))
     return sp.Rational(int(lo / 2 * 1000), 1000)
+
+
+def nonneg_w2_bound(value, c, lo=HALF, hi=sp.S.One):
+    """The fact L - value >= c on W2 >= 0, via h on [lo, hi] (the certificate's region)."""
+    m = model("none")
+    W1, W2 = m.params
+    z0, _ = _zs(m)
+    F = sp.Lambda(s, HALF * (1 - sigma(s)) ** 2)
+    vv = sigma(W2 / 2)
+    dec = Monotone("F(s) = (1 - sigma(s))^2/2 is strictly decreasing", F(s), s, "decreasing")
+    cmp_ = kernel.check(
+        MonotoneCompare(
+            "W2 >= 0: W2 sigma(W1) <= W2, so F(W2) <= F(W2 sigma(W1))",
+            F,
+            W2,
+            W2 * sigma(W1),
+            dec,
+            strict=False,
+            assume={W2: "nonnegative"},
+        )
+    )
+    ident = kernel.check(
+        Identity("z(0)^2/2 + F(W2) is h at v = sigma(W2/2)", HALF * z0**2 + F(W2), h_of(0).subs(v, vv))
+    )
+    cert = kernel.check(
+        Certificate(f"h(v) - {value} >= {c} on [{lo}, {hi}]", h_of(value), ">=", c, ((v, lo, hi),))
+    )
+    members = (
+        _sign(f"W2 >= 0: sigma(W2/2) >= {lo}", vv - lo, ">=", {W2: "nonnegative"}),
+        _sign(f"W2 >= 0: sigma(W2/2) <= {hi}", hi - vv, ">=", {W2: "nonnegative"}),
+    )
+    on_w2 = kernel.instantiate(
+        cert, {v: vv}, domain((W2, "nonnegative")), members, comment="v := sigma(W2/2)"
+    )
+    chain = kernel.add(cmp_, ident, comment="L - h(sigma(W2/2)) >= 0 (transitivity)")
+    return kernel.add(chain, on_w2, comment=f"L - {value} - {c} >= 0 on W2 >= 0 (transitivity)")
 
 
 def t3() -> Built:
@@ -172,78 +230,49 @@ def t3() -> Built:
     L = m.loss
     seq = {W1: -n, W2: -n}
     value = compute_limit(L.xreplace(seq), n, sp.oo)
-    lim0 = compute_limit(z0.xreplace(seq), n, sp.oo)
-    lim1 = compute_limit(z1.xreplace(seq), n, sp.oo)
-    c = _gap_constant(value)
-    F = sp.Lambda(s, HALF * (1 - sigma(s)) ** 2)
-    F_decreasing = Monotone("F(s) = (1 - sigma(s))^2 / 2 is strictly decreasing", F(s), s, "decreasing")
-    vv = sigma(W2 / 2)
-    gap = _h_gap(value)
+    lims = [compute_limit(z.xreplace(seq), n, sp.oo) for z in (z0, z1)]
+    c = gap_constant(value)
+    R2 = _all_real(m)
+    neg = domain((W1, "real"), (W2, "negative"))
+    stmt = Conj(
+        (
+            Infimum(L, R2, value),
+            Attained(L, R2, value, False),
+            *(LimitIs(z.xreplace(seq), n, sp.oo, "+", lim) for z, lim in zip((z0, z1), lims)),
+            ForAll(domain((W1, "real"), (W2, "nonnegative")), rel(L, ">=", value + c)),
+            ForAll(neg, rel(L - value, ">", HALF * z0**2)),
+            ForAll(neg, rel(L - value, ">", HALF * (z1 - HALF) ** 2)),
+        )
+    )
+
+    def derive():
+        lim = kernel.check(Limit("along W1 = W2 = -n", L.xreplace(seq), n, sp.oo, value))
+        outs = [
+            kernel.check(Limit("output along the path", z.xreplace(seq), n, sp.oo, q))
+            for z, q in zip((z0, z1), lims)
+        ]
+        strict = _by_cases(f"L - {value} > 0", L - value, ">", W2)
+        inf = kernel.infimum(kernel.weaken(strict), lim, L, R2, value, seq, comment="lower bound + the path")
+        na = kernel.not_attained(strict, L, R2, value)
+        bounds = [f for _, f in _lower_bounds(L, value, z0, z1, W2, "negative")]
+        return kernel.conj(inf, na, *outs, nonneg_w2_bound(value, c), *bounds)
 
     thm = Theorem(
         "T3",
         "Exact infimum of the seed loss",
-        f"inf L over R^2 = {value}, not attained: L > {value} everywhere, and L -> {value} along "
-        f"W1 = W2 = -n, n -> oo (z(0) -> {lim0}, z(1) -> {lim1}). On W2 >= 0, L >= {value} + {c}; so every "
-        f"sequence with L -> {value} eventually has W2 < 0, and then z(0) -> 0 and z(1) -> 1/2 (because "
-        f"L - {value} > z(0)^2/2 and L - {value} > (z(1) - 1/2)^2/2 there).",
-        rf"\inf_{{\mathbb{{R}}^2}} L = {tex(value)}\ \text{{(not attained)}},\quad "
-        rf"L(-n,-n) \to {tex(value)}",
-        (
-            Limit("along W1 = W2 = -n the loss tends to the value", L.xreplace(seq), n, sp.oo, value),
-            Limit("... with z(0) tending to", z0.xreplace(seq), n, sp.oo, lim0),
-            Limit("... and z(1) tending to", z1.xreplace(seq), n, sp.oo, lim1),
-            SignCases("strict lower bound L > value in every case of the sign of W2", L - value, W2, ABOVE),
-            Identity(
-                "split L - value into the x = 0 term and the factored x = 1 term",
-                L - value,
-                HALF * z0**2 + _half_square_gap(value).subs(s, z1),
-            ),
-            *_negative_w2_bounds(L, value, z0, z1, W2),
-            Identity(
-                "L as the x = 0 term plus F(W2 sigma(W1)), F(s) = (1 - sigma(s))^2/2",
-                L,
-                HALF * z0**2 + F(W2 * sigma(W1)),
-                label="L",
-            ),
-            MonotoneCompare(
-                "W2 >= 0: W2 sigma(W1) <= W2, so F(W2) <= F(W2 sigma(W1))",
-                F,
-                W2,
-                W2 * sigma(W1),
-                F_decreasing,
-                strict=False,
-                assume={W2: "nonnegative"},
-            ),
-            Identity(
-                "so for W2 >= 0, L >= z(0)^2/2 + F(W2) = h(v) with v = sigma(W2/2) = z(0), where "
-                "h(v) = v^2/2 + ((1 - v)^2/(v^2 + (1 - v)^2))^2/2 (as sigma(W2) = v^2/(v^2 + (1 - v)^2))",
-                HALF * z0**2 + F(W2),
-                _h_gap(0).subs(v, vv),
-                label=r"\tfrac12 z(0)^2 + F(W_2)",
-            ),
-            Sign("W2 >= 0 puts v = sigma(W2/2) at or above 1/2", vv - HALF, ">=0", {W2: "nonnegative"}),
-            Sign("... and below 1: v is in [1/2, 1)", 1 - vv, ">0", {W2: "nonnegative"}),
-            Certificate(
-                f"h(v) - {value} >= {c} for v in [1/2, 1]; with the steps above, "
-                f"L - {value} >= {c} on W2 >= 0",
-                expr=gap,
-                rel=">=",
-                bound=c,
-                box=((v, HALF, sp.S.One),),
-            ),
+        stmt,
+        derive,
+        comment=(
+            f"L > {value} everywhere; along W1 = W2 = -n it tends to {value}. On W2 >= 0 it stays {c} above, "
+            "so a "
+            "minimising sequence eventually has W2 < 0, where L - value bounds z(0)^2/2 and (z(1) - 1/2)^2/2."
         ),
-        conclusion=(
-            f"L > {value} everywhere, so the infimum is not attained. On W2 >= 0 the loss stays at least "
-            f"{value} + {c}, so a sequence with L -> {value} eventually has W2 < 0; there L - {value} "
-            "bounds both z(0)^2/2 and (z(1) - 1/2)^2/2, so z(0) -> 0 and z(1) -> 1/2."
-        ),
+        conclusion=f"inf L = {value}, not attained; minimising sequences drive z(0) -> 0 and z(1) -> 1/2.",
     )
     facts = {
         "infimum": str(value),
-        "attained": False,
         "sequence": {"W1": "-n", "W2": "-n"},
-        "limit_outputs": [str(lim0), str(lim1)],
+        "limit_outputs": [str(q) for q in lims],
         "gap_on_W2_nonnegative": str(c),
     }
     return Built(thm, facts, ("none",))
@@ -253,101 +282,62 @@ def t4() -> Built:
     m = model("none")
     W1, W2 = m.params
     z0, z1 = _zs(m)
-    g1, g2 = m.gradient
+    L = m.loss
     y1 = sigma(W1)
-    g2_axis = g2.subs(W2, 0)
-    # The proof below shows g1 = 0 iff W2 = 0, and then g2 = 0 iff W1 = 0.
-    point = {W1: sp.S.Zero, W2: sp.S.Zero}
-    H = sp.ImmutableMatrix(sp.Matrix(m.hessian).subs(point))
-    loss_at = m.loss.subs(point)
+    g1, g2 = sp.Derivative(L, W1), sp.Derivative(L, W2)
+    origin = ((W1, W2), (0, 0))
+    H = sp.ImmutableMatrix(sp.Matrix(m.hessian).subs({W1: 0, W2: 0}))
+    Hs = sp.Matrix(2, 2, lambda i, j: At(sp.Derivative(L, m.params[i], m.params[j]), *origin))
     lam = sp.Symbol("lambda", real=True)
-    charpoly = sp.Poly((H - lam * sp.eye(2)).det(), lam)
-    roots = sp.real_roots(charpoly)
+    roots = sp.real_roots(sp.Poly((H - lam * sp.eye(2)).det(), lam))
     det = H.det()
-    # A symmetric 2x2 matrix with negative determinant has eigenvalues of opposite signs: a saddle.
-    # Only that case is claimed (and checked below); anything else is left unclassified.
     kind = "saddle" if det < 0 else "critical point (not classified)"
-    names = (r"W_1", r"W_2")
-    steps = [
-        Cite("derivatives of sigma (L3)", ident="L3"),
-        Identity(
-            "dL/dW1 factors: only x = 1 depends on W1",
-            g1,
-            -W2 * z1 * (1 - z1) ** 2 * y1 * (1 - y1),
-            label=r"\frac{\partial L}{\partial W_1}",
+    loss_at = L.subs({W1: 0, W2: 0})
+    closed1 = -W2 * z1 * (1 - z1) ** 2 * y1 * (1 - y1)
+    axis = At(g2, W2, 0)
+    d2 = {c: domain((W1, "real"), (W2, c)) for c in CASES}
+    a1 = {c: domain((W1, c)) for c in CASES}
+    det_s = Hs[0, 0] * Hs[1, 1] - Hs[0, 1] * Hs[1, 0]
+    root_ops = ["<" if r.is_negative else ">" if r.is_positive else "=" for r in roots]
+    pairs = [
+        (ForAll(_all_real(m), rel(g1, "=", closed1)), Identity("dL/dW1 in closed form", g1, closed1)),
+        (ForAll(d2["negative"], rel(g1, ">", 0)), Sign("W2 < 0: dL/dW1 > 0", g1, ">0", {W2: "negative"})),
+        (ForAll(d2["positive"], rel(g1, "<", 0)), Sign("W2 > 0: dL/dW1 < 0", g1, "<0", {W2: "positive"})),
+        (
+            ForAll(reals(W1), rel(axis, "=", (1 - 2 * y1) / 16)),
+            Identity("dL/dW2 on W2 = 0", axis, (1 - 2 * y1) / 16),
         ),
-        SignCases(
-            "dL/dW1 has the sign of -W2: it vanishes exactly when W2 = 0",
-            g1,
-            W2,
-            {"negative": ">0", "zero": "=0", "positive": "<0"},
-        ),
-        Identity(
-            "on W2 = 0, dL/dW2 = (1 - 2 sigma(W1)) / 16",
-            g2_axis,
-            (1 - 2 * y1) / 16,
-            label=r"\frac{\partial L}{\partial W_2}\Big|_{W_2=0}",
-        ),
-        SignCases(
-            "on W2 = 0, dL/dW2 has the sign of -W1: it vanishes exactly when W1 = 0",
-            g2_axis,
-            W1,
-            {"negative": ">0", "zero": "=0", "positive": "<0"},
-        ),
-        Identity(
-            "so the gradient vanishes at the origin (dL/dW1)",
-            g1.subs(point),
-            sp.S.Zero,
-            label=r"\frac{\partial L}{\partial W_1}(0,0)",
-        ),
-        Identity(
-            "... and (dL/dW2)", g2.subs(point), sp.S.Zero, label=r"\frac{\partial L}{\partial W_2}(0,0)"
-        ),
-        Identity("the loss there", m.loss.subs(point), loss_at, label="L(0,0)"),
+        (ForAll(a1["negative"], rel(axis, ">", 0)), Sign("W2 = 0, W1 < 0", axis, ">0", {W1: "negative"})),
+        (ForAll(a1["positive"], rel(axis, "<", 0)), Sign("W2 = 0, W1 > 0", axis, "<0", {W1: "positive"})),
+        (ForAll((), rel(At(g1, *origin), "=", 0)), Identity("dL/dW1 at the origin", At(g1, *origin), 0)),
+        (ForAll((), rel(At(g2, *origin), "=", 0)), Identity("dL/dW2 at the origin", At(g2, *origin), 0)),
+        (ForAll((), rel(At(L, *origin), "=", loss_at)), Identity("L at the origin", At(L, *origin), loss_at)),
     ]
     for i, j in ((0, 0), (0, 1), (1, 1)):
-        a, b = m.params[i], m.params[j]
-        den = rf"\partial {names[i]}\,\partial {names[j]}" if i != j else rf"\partial {names[i]}^2"
-        steps.append(
-            Identity(
-                f"Hessian entry d2L/d{a} d{b} at (0, 0): second derivative of L, evaluated exactly",
-                sp.diff(m.loss, a, b).subs(point),
-                H[i, j],
-                label=rf"\frac{{\partial^2 L}}{{{den}}}(0,0)",
-            )
-        )
-    steps += [
-        Identity(
-            "det H(0, 0) = H11 H22 - H12^2 from the entries above",
-            H[0, 0] * H[1, 1] - H[0, 1] * H[1, 0],
-            det,
-            label=r"\det H(0,0)",
-        ),
-        Sign(
-            "det H(0, 0) < 0: the eigenvalues of the symmetric H have opposite signs, so (0, 0) is a saddle"
-            if det < 0
-            else "sign of det H(0, 0)",
-            det,
-            "<0" if det < 0 else (">0" if det > 0 else "=0"),
-        ),
-        Identity(
-            "the characteristic polynomial of H(0, 0) and its exact roots (the eigenvalues)",
-            (sp.Matrix(m.hessian).subs(point) - lam * sp.eye(2)).det(),
-            sp.prod([lam - r for r in roots]),
-            label=r"\det(H(0,0) - \lambda I)",
-        ),
-    ]
-    for i, r in enumerate(roots, start=1):
-        steps.append(Sign(f"eigenvalue {i}", r, ">0" if r.is_positive else ("<0" if r.is_negative else "=0")))
+        pairs.append((ForAll((), rel(Hs[i, j], "=", H[i, j])), Identity("Hessian entry", Hs[i, j], H[i, j])))
+    if det < 0:
+        pairs.append((ForAll((), rel(det_s, "<", 0)), Sign("det H(0, 0) < 0: a saddle", det_s, "<0")))
+    charpoly = (Hs - lam * sp.eye(2)).det()
+    eig = sp.prod([lam - r for r in roots])
+    pairs.append((ForAll(reals(lam), rel(charpoly, "=", eig)), Identity("the eigenvalues", charpoly, eig)))
+    for r, op in zip(roots, root_ops):
+        pairs.append((ForAll((), rel(r, op, 0)), Sign("sign of an eigenvalue", r, _SIGN_REL[op])))
+    stmt = Conj(tuple(p for p, _ in pairs))
+
+    def derive():
+        return kernel.conj(*(kernel.check(step) for _, step in pairs))
+
     thm = Theorem(
         "T4",
         "All critical points of the seed loss",
-        f"The only critical point of L on R^2 is (W1, W2) = (0, 0), with L = {loss_at}, Hessian "
-        f"{sp.sstr(H.tolist())} (det {det}), eigenvalues {', '.join(sp.sstr(r) for r in roots)}: a {kind}.",
-        rf"\nabla L = 0 \iff (W_1, W_2) = (0, 0);\ L = {tex(loss_at)},\ H = {tex(H)},\ "
-        rf"\det H = {tex(det)},\ \text{{a {kind}}}",
-        tuple(steps),
-        conclusion=f"(0, 0) is the only critical point, a {kind} at loss {loss_at}; there are no others.",
+        stmt,
+        derive,
+        comment=(
+            "dL/dW1 vanishes only on W2 = 0, and there dL/dW2 vanishes only at W1 = 0: the origin is the "
+            "only "
+            f"critical point, with L = {loss_at} and det H = {det}" + (" < 0, a saddle." if det < 0 else ".")
+        ),
+        conclusion=f"(0, 0) is the only critical point, a {kind} at loss {loss_at}.",
     )
     facts = {
         "critical_points": [
@@ -387,52 +377,46 @@ def chain_output(k: int):
 
 
 T7_KS = (2, 3, 4, 5)
+GENERAL = sigma(W * sigma(u))
+
+
+@cache
+def t7_general() -> tuple:
+    """The sign lemma's three cases as kernel facts: sigma(W sigma(u)) against 1/2 by the sign of W."""
+    return tuple(_sign(f"W {c}", GENERAL - HALF, SIDE[c], {W: c, u: "real"}) for c in CASES)
 
 
 def t7() -> Built:
-    general = sigma(W * sigma(u))
-    steps = [
-        SignCases(
-            "for all real W, u: sigma(W sigma(u)) - 1/2 has the sign of W (any chain's output has this form, "
-            "with W = W_k and u the last hidden pre-activation)",
-            general - HALF,
-            W,
-            SAME_SIDE,
-            {u: "real"},
-        )
-    ]
+    parts, chains = [], []
+    for c in CASES:
+        parts.append(ForAll(domain((W, c), (u, "real")), rel(GENERAL, SIDE[c], HALF)))
     for k in T7_KS:
         z, pre, Ws, bs = chain_output(k)
-        steps.append(
-            Identity(
-                f"k = {k}: the chain's output z(x) is sigma(W sigma(u)) with W = W_{k} and u its last "
-                "hidden pre-activation",
-                z,
-                general.xreplace({W: Ws[-1], u: pre}),
-                label=rf"z(x)\ \text{{(chain of length {k})}}",
-            )
-        )
-        steps.append(
-            SignCases(
-                f"k = {k}: checked directly on the chain, for every input x and all weights and biases",
-                z - HALF,
-                Ws[-1],
-                SAME_SIDE,
-                {x: "real"},
-            )
-        )
+        for c in CASES:
+            dom = domain(*((p, "real") for p in (x, *Ws[:-1], *bs)), (Ws[-1], c))
+            parts.append(ForAll(dom, rel(z, SIDE[c], HALF)))
+            chains.append((c, {W: Ws[-1], u: pre}, dom))
+    stmt = Conj(tuple(parts))
+
+    def derive():
+        gen = t7_general()
+        inst = [
+            kernel.instantiate(gen[CASES.index(c)], mp, dom, comment="W := W_k, u := last pre-activation")
+            for c, mp, dom in chains
+        ]
+        return kernel.conj(*gen, *inst)
+
     thm = Theorem(
         "T7",
         "Sign lemma for a bias-free output neuron fed by one sigmoid",
-        "For all real W and u, sigma(W sigma(u)) - 1/2 has the sign of W. By definition of the chain, "
-        "the output of a chain of any length k >= 2 whose output neuron has no bias is "
-        "z(x) = sigma(W_k sigma(u)), u the last hidden pre-activation (real for every input, weights and "
-        "biases); so z(x) - 1/2 has the sign of W_k and all outputs lie on one side of 1/2. Also checked "
-        "on the explicit chains k = 2, 3, 4, 5.",
-        r"z = \sigma\!\left(W_k\,\sigma(u)\right)\ \Rightarrow\ "
-        r"\operatorname{sign}\left(z - \tfrac12\right) = \operatorname{sign}(W_k)"
-        r"\quad \forall u \in \mathbb{R}",
-        tuple(steps),
+        stmt,
+        derive,
+        comment=(
+            "The general lemma is for all real W, u. A chain of any length k >= 2 whose output neuron has "
+            "no bias computes z = sigma(W_k sigma(u)) with u its last (real) pre-activation, so the lemma "
+            "applies to it; "
+            f"the kernel checks that instantiation for k = {', '.join(map(str, T7_KS))} only."
+        ),
         conclusion="Whatever comes before it, a bias-free output fed by one sigmoid cannot separate.",
     )
     return Built(thm, {"checked_lengths": list(T7_KS)}, ("none", "hidden"))
@@ -443,74 +427,85 @@ def t5() -> Built:
     W1, W2, b1 = m.params
     z0, z1 = _zs(m)
     L = m.loss
-    valley_a = {W1: -2 * n, W2: -n, b1: n}
-    valley_b = {W1: 2 * n, W2: n, b1: -n}
-    value = compute_limit(L.xreplace(valley_a), n, sp.oo)
-    lims = {
-        "a": [compute_limit(z.xreplace(valley_a), n, sp.oo) for z in (z0, z1)],
-        "b": [compute_limit(z.xreplace(valley_b), n, sp.oo) for z in (z0, z1)],
-    }
-    general = sigma(W * sigma(u))
+    valleys = ({W1: -2 * n, W2: -n, b1: n}, {W1: 2 * n, W2: n, b1: -n})
+    value = compute_limit(L.xreplace(valleys[0]), n, sp.oo)
+    lims = [[compute_limit(z.xreplace(vl), n, sp.oo) for z in (z0, z1)] for vl in valleys]
+    R3 = _all_real(m)
+    sides = {c: domain((W1, "real"), (W2, c), (b1, "real")) for c in ("negative", "positive")}
+    bound_stmts = [
+        ForAll(sides[side], rel(L - value, ">", g))
+        for side in ("negative", "positive")
+        for g in _bound_shapes(z0, z1, side)
+    ]
+    stmt = Conj(
+        (
+            Separable(m.problem, False),
+            Infimum(L, R3, value),
+            Attained(L, R3, value, False),
+            *(LimitIs(L.xreplace(vl), n, sp.oo, "+", value) for vl in valleys),
+            *(
+                LimitIs(z.xreplace(vl), n, sp.oo, "+", q)
+                for vl, qs in zip(valleys, lims)
+                for z, q in zip((z0, z1), qs)
+            ),
+            *bound_stmts,
+        )
+    )
+
+    def derive():
+        gen = t7_general()
+        prods = []
+        for c in CASES:
+            dom = domain((W1, "real"), (W2, c), (b1, "real"))
+            f0 = kernel.instantiate(
+                gen[CASES.index(c)], {W: W2, u: b1}, dom, comment="T7 with W := W2, u := b1"
+            )
+            f1 = kernel.instantiate(
+                gen[CASES.index(c)], {W: W2, u: W1 + b1}, dom, comment="T7 with u := W1 + b1"
+            )
+            p = kernel.mul(f0, f1, comment="(z(0) - 1/2)(z(1) - 1/2)")
+            prods.append(kernel.weaken(p))
+        sep = kernel.not_separable(m.problem, kernel.cases(prods, W2, REAL), comment="T7 at both inputs")
+        paths = [kernel.check(Limit("valley", L.xreplace(vl), n, sp.oo, value)) for vl in valleys]
+        outs = [
+            kernel.check(Limit("output in the valley", z.xreplace(vl), n, sp.oo, q))
+            for vl, qs in zip(valleys, lims)
+            for z, q in zip((z0, z1), qs)
+        ]
+        strict = _by_cases(f"L - {value} > 0", L - value, ">", W2)
+        inf = kernel.infimum(kernel.weaken(strict), paths[0], L, R3, value, valleys[0])
+        na = kernel.not_attained(strict, L, R3, value)
+        bounds = [
+            f for side in ("negative", "positive") for _, f in _lower_bounds(L, value, z0, z1, W2, side)
+        ]
+        return kernel.conj(sep, inf, na, *paths, *outs, *bounds)
+
     thm = Theorem(
         "T5",
         "A bias on the hidden neuron alone does not help",
-        "With y = sigma(W1 x + b1), z = sigma(W2 y): no weights give z(0) < 1/2 < z(1), and "
-        f"inf L = {value}, not attained, approached in two valleys: "
-        f"W2 -> -oo (z -> ({lims['a'][0]}, {lims['a'][1]})) and "
-        f"W2 -> +oo (z -> ({lims['b'][0]}, {lims['b'][1]})).",
-        rf"\nexists\, W:\ z(0)<\tfrac12<z(1);\quad \inf L = {tex(value)}\ \text{{(not attained)}}",
-        (
-            Cite("the sign lemma T7", ident="T7"),
-            Identity("z(0) is T7's form with u = b1", z0, general.xreplace({W: W2, u: b1}), label="z(0)"),
-            Identity(
-                "z(1) is T7's form with u = W1 + b1", z1, general.xreplace({W: W2, u: W1 + b1}), label="z(1)"
-            ),
-            SignCases(
-                "hence (z(0) - 1/2)(z(1) - 1/2) >= 0: not separable", (z0 - HALF) * (z1 - HALF), W2, PRODUCT
-            ),
-            Limit(
-                "valley W1 = -2n, W2 = -n, b1 = n: L tends to the value",
-                L.xreplace(valley_a),
-                n,
-                sp.oo,
-                value,
-            ),
-            Limit("... with z(0) tending to", z0.xreplace(valley_a), n, sp.oo, lims["a"][0]),
-            Limit("... and z(1) tending to", z1.xreplace(valley_a), n, sp.oo, lims["a"][1]),
-            Limit("valley W1 = 2n, W2 = n, b1 = -n: the same value", L.xreplace(valley_b), n, sp.oo, value),
-            Limit("... with z(0) tending to", z0.xreplace(valley_b), n, sp.oo, lims["b"][0]),
-            Limit("... and z(1) tending to", z1.xreplace(valley_b), n, sp.oo, lims["b"][1]),
-            SignCases("strict lower bound L > value in every case of the sign of W2", L - value, W2, ABOVE),
-            *_negative_w2_bounds(L, value, z0, z1, W2),
-            Sign(
-                f"W2 > 0: L - {value} - (1 - z(1))^2/2 = z(0)^2/2 - {value} > 0, "
-                f"i.e. L - {value} > (1 - z(1))^2/2",
-                L - value - HALF * (1 - z1) ** 2,
-                ">0",
-                {W2: "positive"},
-            ),
-            Sign(
-                f"W2 > 0: L - {value} - (z(0) - 1/2)^2/2 > 0, i.e. L - {value} > (z(0) - 1/2)^2/2",
-                L - value - HALF * (z0 - HALF) ** 2,
-                ">0",
-                {W2: "positive"},
-            ),
+        stmt,
+        derive,
+        comment=(
+            "T7 instantiated at x = 0 (u = b1) and x = 1 (u = W1 + b1) puts both outputs on the side of W2; "
+            f"L > {value} everywhere and two valleys approach it, W2 -> -oo and W2 -> +oo."
         ),
-        conclusion=(
-            f"Not separable, and L > {value} everywhere; L -> {value} exactly when W2 < 0 with z -> (0, 1/2) "
-            "or W2 > 0 with z -> (1/2, 1)."
-        ),
+        conclusion=f"Not separable; inf L = {value}, not attained.",
     )
     facts = {
         "infimum": str(value),
-        "attained": False,
-        "separable": False,
         "valleys": [
-            {"sequence": {"W1": "-2n", "W2": "-n", "b1": "n"}, "limit_outputs": [str(q) for q in lims["a"]]},
-            {"sequence": {"W1": "2n", "W2": "n", "b1": "-n"}, "limit_outputs": [str(q) for q in lims["b"]]},
+            {"sequence": {"W1": "-2n", "W2": "-n", "b1": "n"}, "limit_outputs": [str(q) for q in lims[0]]},
+            {"sequence": {"W1": "2n", "W2": "n", "b1": "-n"}, "limit_outputs": [str(q) for q in lims[1]]},
         ],
     }
     return Built(thm, facts, ("hidden",))
+
+
+def _bound_shapes(z0, z1, side) -> tuple:
+    """The squares L - value dominates on W2 < 0 ("negative") and on W2 > 0."""
+    if side == "negative":
+        return (HALF * z0**2, HALF * (z1 - HALF) ** 2)
+    return (HALF * (1 - z1) ** 2, HALF * (z0 - HALF) ** 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,38 +533,48 @@ def t6(arch: str) -> Built:
     Le = L.xreplace(we)
     value = compute_limit(Le, eps, 0, "+")
     closed = eps**2 / (1 + 2 * eps) ** 2
+    Rn = _all_real(m)
+    stmt = Conj(
+        (
+            Infimum(L, Rn, value),
+            Attained(L, Rn, value, False),
+            Separable(m.problem, True),
+            ForAll(domain((tpar, "positive")), rel(z0.xreplace(wt), "<", HALF)),
+            ForAll(domain((tpar, "positive")), rel(z1.xreplace(wt), ">", HALF)),
+            ForAll(domain((eps, "positive")), rel(Le, "=", closed)),
+            ForAll(domain((eps, "positive")), rel(Le, "<", eps)),
+        )
+    )
+
+    def derive():
+        lower = _sign(f"L > {value} for all weights", L - value, ">")
+        lim = kernel.check(Limit("L along t = log(1 + 1/eps), eps -> 0+", Le, eps, sp.S.Zero, value))
+        inf = kernel.infimum(kernel.weaken(lower), lim, L, Rn, value, we)
+        return kernel.conj(
+            inf,
+            kernel.not_attained(lower, L, Rn, value),
+            kernel.separable(m.problem, inf, comment="inf L = 0 with 0/1 targets"),
+            _sign("z(0) < 1/2 at the weights w(t)", z0.xreplace(wt) - HALF, "<"),
+            _sign("z(1) > 1/2 at the weights w(t)", z1.xreplace(wt) - HALF, ">"),
+            kernel.check(Identity("the loss at w(log(1 + 1/eps))", Le, closed)),
+            _sign("L < eps", eps - Le, ">"),
+        )
+
     thm = Theorem(
         "T6",
         f"With an output bias ({arch}) the network fits the data arbitrarily well",
-        f"inf L = {value}, not attained (L > 0 everywhere). The weights W1 = log 3, W2 = 8t, b2 = -5t"
-        + (", b1 = 0" if arch == "both" else "")
-        + " give z(0) = sigma(-t) < 1/2 < sigma(t) = z(1) for every t > 0; with t = log(1 + 1/eps) they give "
-        "L = eps^2/(1 + 2 eps)^2 < eps for every eps > 0.",
-        rf"\inf L = {tex(value)}\ \text{{(not attained)}};\quad W_1=\log 3,\ W_2 = 8t,\ b_2=-5t:\ "
-        r"z(0)<\tfrac12<z(1);\quad t=\log(1+1/\varepsilon):\ L<\varepsilon",
-        (
-            Identity("sigma(log 3) = 3/4", sigma(sp.log(3)), sp.Rational(3, 4)),
-            Identity("at these weights z(0) = sigma(-t)", z0.xreplace(wt), sigma(-tpar), label="z(0)"),
-            Identity("... and z(1) = sigma(t)", z1.xreplace(wt), sigma(tpar), label="z(1)"),
-            Sign("z(0) < 1/2 for t > 0", z0.xreplace(wt) - HALF, "<0"),
-            Sign("z(1) > 1/2 for t > 0: separable", z1.xreplace(wt) - HALF, ">0"),
-            Identity("the loss there is sigma(-t)^2", L.xreplace(wt), sigma(-tpar) ** 2, label="L"),
-            Identity(
-                "with t = log(1 + 1/eps): L = eps^2/(1 + 2 eps)^2",
-                Le,
-                closed,
-                label=r"L\big|_{t = \log(1 + 1/\varepsilon)}",
-            ),
-            Sign("L < eps for every eps > 0", eps - Le, ">0"),
-            Limit("L -> value as eps -> 0+", Le, eps, sp.S.Zero, value),
-            Sign("L > value for all weights: the infimum is not attained", L - value, ">0"),
+        stmt,
+        derive,
+        comment=(
+            "W1 = log 3, W2 = 8t, b2 = -5t"
+            + (", b1 = 0" if arch == "both" else "")
+            + " give z(0) = sigma(-t) < 1/2 < sigma(t) = z(1); t = log(1 + 1/eps) gives "
+            "L = eps^2/(1 + 2 eps)^2."
         ),
         conclusion=f"inf L = {value}, approached but never reached; the data are separable.",
     )
     facts = {
         "infimum": str(value),
-        "attained": False,
-        "separable": True,
         "separating_weights": {str(p): sp.sstr(val) for p, val in t6_weights(arch, sp.S.One).items()},
         "epsilon_weights": {str(p): sp.sstr(val) for p, val in we.items()},
     }
@@ -577,113 +582,93 @@ def t6(arch: str) -> Built:
 
 
 # ---------------------------------------------------------------------------------------------
-# False variants
+# False variants: a claim and how to refute it (a certified counterexample, or a proved fact
+# it contradicts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Variant:
-    """A false claim. Universal ones ("for all w with assume: expr rel 0") are refuted by a certified
-    counterexample; existential ones are refuted by a proved negation (``negation``)."""
-
     id: str
     title: str
-    statement: str
-    statement_tex: str
+    claim: object
     arches: tuple[str, ...]
-    expr: sp.Expr | None = None
-    rel: str = ">0"
-    assume: tuple[tuple[sp.Symbol, str], ...] = ()
-    params: tuple[sp.Symbol, ...] = ()
-    negation: str | None = None
+    contradicts: str | None = None  # the theorem whose fact the claim contradicts
 
 
 def variants(arch: str) -> tuple[Variant, ...]:
     m = model(arch)
     z0, z1 = _zs(m)
     L = m.loss
-    P = m.params
-    W2 = _p(m, "W2")
+    W1, W2 = m.params[m.problem.param_names.index("W1")], m.params[m.problem.param_names.index("W2")]
+    Rn = _all_real(m)
     out = []
     if arch == "none":
-        out.append(
+        neg = domain((W1, "real"), (W2, "negative"))
+        out += [
             Variant(
                 "F1",
                 "A stronger bound than the user's (false)",
-                "For all W1 and all W2 < 0, z(1) < 2/5.",
-                r"W_2 < 0 \Rightarrow z(1) < \tfrac25",
+                ForAll(neg, rel(z1, "<", sp.Rational(2, 5))),
                 ("none",),
-                z1 - sp.Rational(2, 5),
-                "<0",
-                ((W2, "negative"),),
-                P,
-            )
-        )
-        out.append(
+            ),
             Variant(
                 "F2",
                 "A wrong infimum: the critical value 1/4 (false)",
-                "inf L = 1/4 for the seed network, i.e. L >= 1/4 for all weights.",
-                r"L \ge \tfrac14 \text{ on } \mathbb{R}^2",
+                ForAll(Rn, rel(L, ">=", sp.Rational(1, 4))),
                 ("none",),
-                L - sp.Rational(1, 4),
-                ">=0",
-                (),
-                P,
-            )
-        )
+            ),
+        ]
     if arch == "hidden":
-        out.append(
+        out += [
             Variant(
-                "F3",
-                "A hidden bias alone separates (false)",
-                "With a bias on the hidden neuron only, some weights give z(0) < 1/2 < z(1).",
-                r"\exists\, W_1, W_2, b_1:\ z(0) < \tfrac12 < z(1)",
-                ("hidden",),
-                negation="T5",
-            )
-        )
-        out.append(
+                "F3", "A hidden bias alone separates (false)", Separable(m.problem, True), ("hidden",), "T5"
+            ),
             Variant(
                 "F4",
                 "A wrong infimum for the hidden bias: 1/4 (false)",
-                "With a hidden bias, L >= 1/4 for all weights.",
-                r"L \ge \tfrac14",
+                ForAll(Rn, rel(L, ">=", sp.Rational(1, 4))),
                 ("hidden",),
-                L - sp.Rational(1, 4),
-                ">=0",
-                (),
-                P,
-            )
-        )
+            ),
+        ]
     if arch in ("output", "both"):
-        out.append(
+        prod = (z0 - HALF) * (z1 - HALF)
+        out += [
             Variant(
                 "F5",
                 f"An output bias cannot separate ({arch}; false)",
-                "For all weights, z(0) and z(1) are on the same side of 1/2: (z(0) - 1/2)(z(1) - 1/2) >= 0.",
-                r"(z(0)-\tfrac12)(z(1)-\tfrac12) \ge 0 \ \forall W",
+                ForAll(Rn, rel(prod, ">=", 0)),
                 (arch,),
-                (z0 - HALF) * (z1 - HALF),
-                ">=0",
-                (),
-                P,
-            )
-        )
-        out.append(
+            ),
             Variant(
                 "F6",
                 f"A bias does not beat the seed's 1/8 ({arch}; false)",
-                "L >= 1/8 for all weights.",
-                r"L \ge \tfrac18",
+                ForAll(Rn, rel(L, ">=", sp.Rational(1, 8))),
                 (arch,),
-                L - sp.Rational(1, 8),
-                ">=0",
-                (),
-                P,
-            )
-        )
+            ),
+        ]
     return tuple(out)
 
 
-def sign_claim(vr: Variant):
-    return Sign(vr.title, vr.expr, vr.rel, dict(vr.assume))
+def attempt(claim):
+    """Try to prove a for-all claim with the sign checker (a false claim must fail): a fact or None."""
+    op, e = normal_form(claim.relation)
+    assume = {}
+    for sym, where in claim.domain:
+        kinds = [k for k, st in KIND_SETS.items() if st == where]
+        if not kinds:
+            return None
+        assume[sym] = kinds[0]
+    try:
+        f = kernel.check(Sign("the engine tries to prove the claim", e, _SIGN_REL[op], assume))
+    except kernel.KernelError:
+        return None
+    return f if kernel.proves(f, claim) else None
+
+
+def refutation(claim, point) -> object:
+    """The kernel fact Not(claim) from a counterexample point (KernelError if it does not check)."""
+    return kernel.check(Counterexample("a certified counterexample", claim, point))
+
+
+def not_claim(vr: Variant) -> Not:
+    return Not(vr.claim)

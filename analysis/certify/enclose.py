@@ -1,0 +1,116 @@
+"""Interval enclosures of L and grad L on many boxes at once, from the exact SymPy formulas.
+
+The loss and gradient of :func:`analysis.exact.symbolic` are lambdified once (common
+subexpressions shared) with ``sigma`` bound to :func:`intervals.sigma`; called with :class:`IA`
+arguments they return enclosures. One source of truth: the same expressions the proofs and the
+compiled float functions use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+import numpy as np
+import sympy as sp
+
+from ..exact import symbolic
+from ..network import Problem
+from .intervals import IA, _down, _sum_lo, sigma
+
+
+@dataclass(frozen=True, eq=False)
+class Enclosure:
+    """Natural and centred (mean-value) interval forms of L for one problem."""
+
+    problem: Problem
+
+    @cached_property
+    def _f(self):
+        m = symbolic(self.problem)
+        return sp.lambdify(m.params, [m.loss, *m.gradient], modules=[{"sigma": sigma}], cse=True)
+
+    @cached_property
+    def _terms_f(self):
+        m = symbolic(self.problem)
+        terms = [
+            sp.S.Half * (sp.Rational(d) - z) ** 2
+            for ds, zs in zip(self.problem.data.targets, m.outputs)
+            for d, z in zip(ds, zs)
+        ]
+        return sp.lambdify(m.params, terms, modules=[{"sigma": sigma}], cse=True)
+
+    @cached_property
+    def binary_terms(self) -> np.ndarray:
+        """Which loss terms have a 0/1 target (such a term is > 0 at every finite point)."""
+        return np.array([d in (0.0, 1.0) for ds in self.problem.data.targets for d in ds])
+
+    def terms(self, lo: np.ndarray, hi: np.ndarray) -> list[IA]:
+        """Enclosures of each term 1/2 (d - z)^2 of L (samples, then outputs) on the boxes."""
+        args = [IA(lo[:, i], hi[:, i]) for i in range(self.n)]
+        return [_full(v, lo.shape[:1]) for v in self._terms_f(*args)]
+
+    @property
+    def n(self) -> int:
+        return self.problem.n_params
+
+    def evaluate(self, lo: np.ndarray, hi: np.ndarray) -> tuple[IA, list[IA]]:
+        """Enclosures of L and of each dL/dw_i on boxes ``lo, hi`` of shape (n_boxes, n)."""
+        shape = lo.shape[:1]
+        args = [IA(lo[:, i], hi[:, i]) for i in range(self.n)]
+        out = self._f(*args)
+        full = [_full(v, shape) for v in out]
+        return full[0], full[1:]
+
+    def bounds(self, lo: np.ndarray, hi: np.ndarray) -> BoxBounds:
+        """Lower bounds of L on each box: natural, and centred where the box is bounded."""
+        L, G = self.evaluate(lo, hi)
+        natural = L.lo
+        bounded = np.all(np.isfinite(lo) & np.isfinite(hi), axis=1)
+        centred = np.full(lo.shape[0], -np.inf)
+        if np.any(bounded):
+            centred[bounded] = self._centred(lo[bounded], hi[bounded], [g[bounded] for g in G])
+        return BoxBounds(
+            natural=natural,
+            centred=centred,
+            bound=np.maximum(natural, centred),
+            grad_lo=np.stack([g.lo for g in G], axis=1),
+            grad_hi=np.stack([g.hi for g in G], axis=1),
+        )
+
+    def _centred(self, lo, hi, G) -> np.ndarray:
+        c = centre(lo, hi)
+        Lc, _ = self.evaluate(c, c)
+        total = Lc.lo
+        for i, g in enumerate(G):
+            d = IA(_down(lo[:, i] - c[:, i]), np.nextafter(hi[:, i] - c[:, i], np.inf))
+            total = _sum_lo(total, (g * d).lo)
+        return total
+
+
+def centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Box midpoints (exact floats inside the box; boxes here are bounded)."""
+    c = lo + (hi - lo) / 2
+    return np.clip(np.where(np.isfinite(c), c, lo / 2 + hi / 2), lo, hi)
+
+
+def _full(v, shape) -> IA:
+    """A constant (a SymPy-simplified 0, say) or an IA, broadcast to the batch shape."""
+    if isinstance(v, IA):
+        return IA(np.broadcast_to(v.lo, shape).copy(), np.broadcast_to(v.hi, shape).copy())
+    v = np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
+    return IA(v, v)
+
+
+@dataclass(frozen=True)
+class BoxBounds:
+    natural: np.ndarray
+    centred: np.ndarray
+    bound: np.ndarray
+    grad_lo: np.ndarray
+    grad_hi: np.ndarray
+
+
+@cache
+def enclosure(problem: Problem) -> Enclosure:
+    return Enclosure(problem)

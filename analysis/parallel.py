@@ -1,0 +1,98 @@
+"""Independent analyses in parallel processes, results returned as data, in input order.
+
+Processes, not threads: the analyses are Python-bound (SymPy, small SciPy calls). Workers are
+forked from a forkserver that imports the analysis modules once, so each worker starts warm
+without inheriting the parent's threads (forking a process with threads can deadlock). Every
+task is a deterministic function of its arguments, so the results are the same values a
+serial run computes, and the artifacts made from them are byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+#: Environment variable: the number of worker processes (1: run serially, in this process).
+WORKERS_ENV = "CANLEARN_WORKERS"
+
+# The BLAS/OpenMP thread-count variables, read once when a library loads. canlearn makes many
+# tiny BLAS calls (L-BFGS-B on 2-4 weights, 2x2 eigenproblems), where waking threads costs
+# far more than the arithmetic.
+THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads(environ=None) -> bool:
+    """Ask for one BLAS thread, unless the user chose a count. Call before NumPy loads.
+
+    Returns False (and changes nothing) when NumPy is already loaded: then it is too late.
+    """
+    import sys
+
+    if "numpy" in sys.modules:
+        return False
+    env = os.environ if environ is None else environ
+    for name in THREAD_ENV:
+        env.setdefault(name, "1")
+    return True
+
+
+def default_workers() -> int:
+    """Worker processes: ``$CANLEARN_WORKERS`` if set, else the CPUs this process may use."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if text:
+        try:
+            n = int(text)
+        except ValueError:
+            raise ValueError(f"{WORKERS_ENV} must be a positive integer, got {text!r}") from None
+        if n < 1:
+            raise ValueError(f"{WORKERS_ENV} must be a positive integer, got {text!r}")
+        return n
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_tasks(fn: Callable[[Any], Any], items: Iterable, workers: int | None = None) -> list:
+    """``[fn(x) for x in items]``, computed in up to ``workers`` processes, in input order.
+
+    ``fn`` and the items must be picklable (module-level functions, ``functools.partial`` of
+    them); so must the results. Put the longest tasks first: they are started in input order.
+    With one worker or one item nothing is spawned.
+    """
+    items = list(items)
+    n = default_workers() if workers is None else int(workers)
+    if n < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    n = min(n, len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    # The forkserver imports the tasks' modules once (SymPy, SciPy: seconds), before any fork.
+    ctx.set_forkserver_preload(_task_modules(fn, items))
+    # On any error or interrupt (Ctrl-C, or SIGTERM turned into one) the with-block terminates
+    # the workers at once instead of waiting for their tasks; they leave Ctrl-C to this process.
+    with ctx.Pool(n, initializer=_ignore_sigint) as pool:
+        return pool.map(fn, items, chunksize=1)
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _task_modules(fn, items) -> list[str]:
+    """The package's modules that ``fn`` and the ``functools.partial`` items come from."""
+    funcs = [fn] + [x.func for x in items if isinstance(x, partial)]
+    names = {getattr(f, "__module__", None) or "" for f in funcs}
+    return sorted(m for m in names if m.split(".")[0] == __package__)
+
+
+def call(thunk: Callable[[], Any]) -> Any:
+    """``thunk()``: with :func:`map_tasks`, runs a list of different ``functools.partial`` tasks."""
+    return thunk()

@@ -1,0 +1,363 @@
+"""``canlearn report``: for any problem, the same kind of artifacts ``canlearn all`` writes for the
+seed's: figures, results.json, report.md and report.pdf, written into the output folder as one set.
+
+It runs what applies to every problem: gradient descent from the seed-style start, the gradient
+check, the certified critical points, where descent goes from many starts, and a basin map and a
+slice of the loss over two chosen parameters (the others held at the trained weights).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import InputError
+from .io import atomic_write_text, dumps, output_set
+from .network import Problem
+from .notation import pretty
+from .pdfreport import Code, Heading, Image, Paragraph, Table
+from .report import AllSummary, _fmt, _json_safe, _sigterm_as_interrupt, _weights, to_markdown, typeset_blocks
+from .tolerances import OPT_LOSS_ATOL
+
+STEPS = ("train", "gradcheck", "critical points", "destinations", "basins", "figures", "write")
+#: Grid size of the basin map (starts per side) and half-width of its square around the trained weights.
+BASIN_GRID = 60
+BASIN_HALF_WIDTH = 6.0
+
+
+def _progress(enabled: bool, name: str):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=len(STEPS),
+        desc=f"canlearn report {name}",
+        unit="step",
+        file=sys.stderr,
+        disable=not (enabled and sys.stderr.isatty()),
+        bar_format="{desc}: {n}/{total}{postfix} [{elapsed}]",
+    )
+
+
+def default_params(problem: Problem, run) -> tuple[int, int]:
+    """The two parameters training moved most (ties: the earlier one): where the picture is."""
+    moved = np.abs(np.subtract(run.weights, run.init))
+    order = sorted(range(problem.n_params), key=lambda k: (-moved[k], k))
+    return tuple(sorted(order[:2]))
+
+
+def _check_params(problem: Problem, params) -> tuple[int, int]:
+    names = problem.param_names
+    picked = []
+    for p in params:
+        if isinstance(p, str):
+            if p not in names:
+                raise InputError(f"params: {p!r} is not a parameter of {problem.name!r} ({', '.join(names)})")
+            p = names.index(p)
+        if isinstance(p, bool) or not isinstance(p, int | np.integer) or not 0 <= p < problem.n_params:
+            raise InputError(f"params: expected indices in 0..{problem.n_params - 1} or names, got {p!r}")
+        picked.append(int(p))
+    if len(picked) != 2 or picked[0] == picked[1]:
+        raise InputError(f"params: expected two different parameters, got {params!r}")
+    return tuple(picked)
+
+
+def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
+    """Run every analysis that applies to any problem; returns the objects the artifacts use."""
+    from . import backprop
+    from .check import gradcheck
+    from .dynamics import critical_points, destinations, general_basin_map
+    from .training import train
+
+    r: dict = {"problem": problem}
+    r["train"] = train(problem, seed=0)
+    tick("train")
+    r["gradcheck"] = gradcheck(lambda w: backprop.gradient(problem, w), problem)
+    tick("gradcheck")
+    r["critical_points"] = critical_points(problem)
+    tick("critical points")
+    r["destinations"] = destinations(problem)
+    tick("destinations")
+    r["params"] = default_params(problem, r["train"]) if params is None else _check_params(problem, params)
+    centre = np.asarray(r["train"].weights)
+    i, j = r["params"]
+    extent = (
+        centre[i] - BASIN_HALF_WIDTH,
+        centre[i] + BASIN_HALF_WIDTH,
+        centre[j] - BASIN_HALF_WIDTH,
+        centre[j] + BASIN_HALF_WIDTH,
+    )
+    r["basin_map"] = general_basin_map(problem, params=r["params"], fixed=centre, n=BASIN_GRID, extent=extent)
+    tick("basins")
+    return r
+
+
+def _checks(r) -> tuple[tuple[str, bool], ...]:
+    checks = [("gradcheck of the hand-coded backprop", bool(r["gradcheck"].passed))]
+    # Descent that ends at a certified critical point must end inside its loss enclosure.
+    ends = [
+        (d.loss, d.point.loss_bounds)
+        for d in r["destinations"].destinations
+        if d.kind == "critical" and d.point is not None and d.point.certified and d.point.loss_bounds
+    ]
+    checks.append(
+        (
+            f"descent ends at certified critical points within their loss enclosures ({len(ends)} checked)",
+            all(lo - OPT_LOSS_ATOL <= loss <= hi + OPT_LOSS_ATOL for loss, (lo, hi) in ends),
+        )
+    )
+    return tuple(checks)
+
+
+def _describe_data(problem: Problem) -> Table:
+    data = problem.data
+    return Table(
+        ("input", "target"),
+        tuple(
+            (", ".join(f"{v:g}" for v in x), ", ".join(f"{v:g}" for v in d))
+            for x, d in zip(data.inputs, data.targets)
+        ),
+    )
+
+
+def figures(r, out: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Build, check and save the figures; returns (stem, caption, file names) in report order."""
+    from . import figures as fg
+
+    problem, run, bm = r["problem"], r["train"], r["basin_map"]
+    i, j = r["params"]
+    names = problem.param_names
+    labels = np.asarray(bm.labels)
+    dest_names, dest_losses = list(bm.destinations), list(bm.destination_losses)
+    if np.any(labels < 0):  # starts descent left undecided get a label of their own
+        labels = np.where(labels < 0, len(dest_names), labels)
+        dest_names.append("undecided within the budget")
+        dest_losses.append(float("nan"))
+    finite = [v for v in dest_losses if np.isfinite(v)]
+    # Legend entries stay short; the report's table spells out each numbered destination.
+    dest_names = [_short_destination(k, name) for k, name in enumerate(dest_names)]
+    made = [
+        (
+            "training",
+            fg.training_curves(
+                {problem.name: run},
+                {problem.name: None},
+                title=f"Gradient descent on '{problem.name}' from the seed-style start",
+            ),
+            f"Loss against iteration of gradient descent from the seed-style start (seed 0, weights "
+            f"uniform in [0, 1)): {run.iterations} iterations, stopped: {run.stopped}.",
+        ),
+        (
+            "landscape",
+            fg.loss_slice(problem, run.weights, (i, j), trajectory=run.trajectory),
+            f"The loss over ({names[i]}, {names[j]}), every other parameter held at its trained value; "
+            "the training trajectory is drawn projected onto these two parameters.",
+        ),
+        (
+            "basins",
+            fg.basin_figure(
+                bm.xs,
+                bm.ys,
+                labels,
+                dest_names,
+                axis_names=(names[i], names[j]),
+                label_losses=dest_losses if len(finite) == len(dest_losses) else None,
+                title=f"Basins of '{problem.name}' over ({names[i]}, {names[j]}):\n"
+                "where gradient descent goes from each start",
+            ),
+            f"Where gradient descent goes from each start of a {len(bm.xs)} × {len(bm.ys)} grid over "
+            f"({names[i]}, {names[j]}), every other parameter starting at its trained value.",
+        ),
+        (
+            "gradcheck",
+            fg.gradcheck_errors([problem]),
+            "Per-component errors of the hand-coded backprop against the exact gradient, and of central "
+            "finite differences against backprop, each as a share of the error its check allows.",
+        ),
+    ]
+    saved = []
+    for stem, fig, caption in made:
+        paths = fg.save_figure(fig, out, stem)
+        saved.append((stem, caption, tuple(p.name for p in paths)))
+    return saved
+
+
+def blocks(r, figs, command: str) -> list:
+    """The report, as blocks: every number in it is read from the computed results."""
+    problem, run, g = r["problem"], r["train"], r["gradcheck"]
+    caption = {stem: text for stem, text, _ in figs}
+    names = problem.param_names
+
+    def image(stem):
+        return Image(Path(stem + ".png"), caption[stem])
+
+    crit = r["critical_points"]
+    dests = r["destinations"]
+    bm = r["basin_map"]
+    out = [
+        Heading(f"canlearn report: can '{problem.name}' learn its data?", 1),
+        Paragraph(
+            f"The network: {pretty(problem.description)}, with {problem.n_params} parameters "
+            f"({', '.join(names)}). Its loss is $L = \\sum (d - z)^2 / 2$ over the "
+            f"{len(problem.data.inputs)} points below. This report is generated by {command}; every number "
+            "in it is computed by the run that wrote it."
+        ),
+        _describe_data(problem),
+        Heading("1. Training", 2),
+        Paragraph(
+            f"Gradient descent with hand-coded backprop from {_weights(names, run.init)} stops after "
+            f"{run.iterations} iterations ({run.stopped}) at L = {_fmt(run.loss)}."
+        ),
+        Table(
+            ("input", "target", "output z"),
+            tuple(
+                (", ".join(f"{v:g}" for v in x), ", ".join(f"{v:g}" for v in d), _fmt(z))
+                for x, d, z in zip(problem.data.inputs, problem.data.targets, run.outputs)
+            ),
+        ),
+        Table(("parameter", "trained value"), tuple((n, _fmt(v, 9)) for n, v in zip(names, run.weights))),
+        image("training"),
+        Heading("2. Critical points", 2),
+        Paragraph(
+            "Zeros of the gradient found from many starts; each is certified (a unique zero in a stated box, "
+            "by the Krawczyk test in ball arithmetic) or marked as not certified, and its kind comes from "
+            "enclosures of the Hessian eigenvalues (degenerate when an enclosure contains 0)."
+        ),
+        Table(
+            ("point", "L", "Hessian eigenvalues", "kind", "certified"),
+            tuple(
+                (
+                    _weights(names, c.weights, 4),
+                    _fmt(c.loss),
+                    ", ".join(_fmt(e, 4) for e in c.eigenvalues),
+                    c.kind,
+                    "yes" if c.certified else f"no ({c.reason})" if c.reason else "no",
+                )
+                for c in crit
+            )
+            or (("none found", "", "", "", ""),),
+        ),
+        Heading("3. Where descent goes", 2),
+        Paragraph(
+            f"Gradient descent ({dests.method}) from {dests.samples} starts drawn {dests.scheme}, at most "
+            f"{dests.max_iterations} iterations each: each end is a critical point, an escape to infinity "
+            f"(named by the units that saturate, at its limiting loss), or unsettled. Shares with "
+            f"{dests.confidence:.0%} Wilson intervals."
+        ),
+        Table(
+            ("destination", "L", "share", f"{dests.confidence:.0%} interval", "starts"),
+            tuple(
+                (
+                    _destination_text(problem, d),
+                    _fmt(d.loss, 9),
+                    _fmt(d.share, 4),
+                    f"[{d.low:.4f}, {d.high:.4f}]",
+                    str(d.count),
+                )
+                for d in dests.destinations
+            ),
+        ),
+        image("landscape"),
+        image("basins"),
+        Table(
+            ("basin map destination", "where descent goes", "L", "share of the grid"),
+            tuple(
+                (str(k + 1), name, _fmt(loss, 9), _fmt(bm.fraction(k), 4))
+                for k, (name, loss) in enumerate(zip(bm.destinations, bm.destination_losses))
+            ),
+        ),
+        Heading("4. Gradient check", 2),
+        Paragraph(
+            "Hand-coded backprop against the exact gradient (mpmath at high precision breaks ties) and "
+            "central finite differences, at points including weights up to 1e300."
+        ),
+        Table(
+            ("points", "max abs error", "max rel error", "finite-difference points", "passed"),
+            (
+                (
+                    str(g.points),
+                    f"{g.max_abs_error:.3g}",
+                    f"{g.max_rel_error:.3g}",
+                    str(g.fd_points),
+                    "yes" if g.passed else "NO",
+                ),
+            ),
+        ),
+        image("gradcheck"),
+        Heading("Reproduce", 2),
+        Code(command),
+    ]
+    return out
+
+
+def _short_destination(k: int, name: str) -> str:
+    kind = name.split(":")[0].split(" (")[0]
+    return f"destination {k + 1}: {kind}"
+
+
+def _destination_text(problem: Problem, d) -> str:
+    if d.kind == "critical" and d.point is not None:
+        return f"{d.point.kind} at {_weights(problem.param_names, d.point.weights, 4)}"
+    if d.kind == "infinity":
+        return "to infinity: " + "; ".join(s.describe(problem) for s in d.saturated)
+    return "unsettled within the budget"
+
+
+def results_json(r, checks) -> dict:
+    problem = r["problem"]
+    return _json_safe(
+        {
+            "canlearn_version": __version__,
+            "checks": [{"name": n, "ok": ok} for n, ok in checks],
+            "problem": {
+                "name": problem.name,
+                "description": problem.description,
+                "params": list(problem.param_names),
+                "inputs": [list(x) for x in problem.data.inputs],
+                "targets": [list(d) for d in problem.data.targets],
+            },
+            "train": r["train"].to_json(),
+            "gradcheck": r["gradcheck"].to_json(),
+            "critical_points": [c.to_json() for c in r["critical_points"]],
+            "destinations": r["destinations"].to_json(),
+            "basin_map": {
+                "params": [problem.param_names[k] for k in r["params"]],
+                "grid": [len(r["basin_map"].xs), len(r["basin_map"].ys)],
+                "fractions": {
+                    name: r["basin_map"].fraction(k) for k, name in enumerate(r["basin_map"].destinations)
+                },
+            },
+        }
+    )
+
+
+def run_report(problem: Problem, out, *, params=None, progress: bool = True, command: str | None = None):
+    """Compute the report for ``problem``, then write its artifacts into ``out`` as one set."""
+    from .pdfreport import render_pdf
+    from .report import _absolute
+
+    out = Path(out)
+    command = command or f"canlearn report ... --out {out}"
+    with _sigterm_as_interrupt(), output_set(out) as stage, _progress(progress, problem.name) as bar:
+
+        def tick(done: str):
+            bar.update()
+            following = STEPS[STEPS.index(done) + 1 :]
+            bar.set_postfix_str(following[0] if following else "")
+
+        bar.set_postfix_str(STEPS[0])
+        r = compute(problem, params, tick)
+        checks = _checks(r)
+        results = results_json(r, checks)
+        figs = figures(r, stage)
+        written = [name for _, _, names in figs for name in names]
+        tick("figures")
+        bl = typeset_blocks(blocks(r, figs, command))
+        atomic_write_text(stage / "results.json", dumps(results))
+        atomic_write_text(stage / "report.md", to_markdown(bl))
+        render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+        written += ["results.json", "report.md", "report.pdf"]
+        tick("write")
+    return AllSummary(str(out), tuple(sorted(written)), checks, results)

@@ -1,0 +1,183 @@
+"""One JSON path for every result: frozen dataclasses to plain JSON and back, driven by type hints.
+
+Adopt it in a result class by inheriting :class:`Result` (a mixin for frozen dataclasses)::
+
+    @dataclass(frozen=True)
+    class Fit(Result):
+        name: str
+        value: float                                        # inf / nan round-trip as "inf" / "nan"
+        weights: tuple[float, ...]                          # a JSON list
+        named: tuple[tuple[str, float], ...] = mapping()    # a JSON object {"W1": 1.0, ...}
+        parts: tuple[Part, ...] = keyed("scheme")           # {part.scheme: part.to_json(), ...}
+        grid: np.ndarray | None = None                      # a (nested) JSON list
+
+        def _json_extra(self) -> dict:                      # derived keys, written but never read
+            return {"description": self.describe()}
+
+    Fit.from_json(json.loads(json.dumps(fit.to_json()))) == fit   # for fields without arrays
+
+A class whose hints name types it imports lazily gives them by a classmethod ``_json_types()``
+returning ``{"Name": type}``.
+
+Encoding: floats, ints, strs, bools and None as themselves (non-finite floats as the strings
+"inf", "-inf", "nan", so output passes ``json.dumps(..., allow_nan=False)``); tuples and lists as
+lists; nested results as objects; numpy arrays and scalars as lists and numbers; SymPy and mpmath
+numbers as their strings. Decoding follows the field's type hint; a field missing from the data
+takes its default. Nothing is ``eval``'d or sympified.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from functools import cache
+
+import numpy as np
+
+_NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+def mapping(default=dataclasses.MISSING):
+    """A field holding ``tuple[tuple[key, value], ...]``, written as a JSON object."""
+    return dataclasses.field(default=default, metadata={"json": "mapping"})
+
+
+def keyed(key: str, default=dataclasses.MISSING):
+    """A field holding a tuple of results, written as a JSON object keyed by each one's ``key``."""
+    return dataclasses.field(default=default, metadata={"json": "keyed", "key": key})
+
+
+class Result:
+    """Mixin: ``to_json()`` and ``from_json(data)`` for a frozen dataclass, one path for all."""
+
+    def _json_extra(self) -> dict:
+        """Derived, read-only keys to write beside the fields (ignored when reading)."""
+        return {}
+
+    def to_json(self) -> dict:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict):
+        return from_json(cls, data)
+
+
+def to_json(value):
+    """Plain JSON data (dict, list, str, number, bool, None) for a result or any value inside one."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            how = f.metadata.get("json")
+            if how == "mapping" and v is not None:
+                out[f.name] = {str(k): to_json(x) for k, x in v}
+            elif how == "keyed" and v is not None:
+                out[f.name] = {str(getattr(x, f.metadata["key"])): to_json(x) for x in v}
+            else:
+                out[f.name] = to_json(v)
+        extra = getattr(value, "_json_extra", None)
+        if extra is not None:
+            out.update({k: to_json(v) for k, v in extra().items()})
+        return out
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist())
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    # SymPy and mpmath numbers (and anything else with an exact text form) as their strings.
+    return str(value)
+
+
+@cache
+def _hints(cls) -> dict:
+    # A class whose hints name types it cannot import at module level (to keep imports acyclic)
+    # supplies them from a classmethod ``_json_types()``.
+    extra = getattr(cls, "_json_types", None)
+    return typing.get_type_hints(cls, localns=extra() if extra is not None else None)
+
+
+def from_json(cls, data: dict):
+    """Rebuild result class ``cls`` from what :func:`to_json` wrote (extra keys are ignored)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+    hints = _hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{cls.__name__}: missing field {f.name!r}")
+            continue
+        v, hint, how = data[f.name], hints[f.name], f.metadata.get("json")
+        if how == "mapping" and isinstance(v, dict):
+            v = [[k, x] for k, x in v.items()]
+        elif how == "keyed" and isinstance(v, dict):
+            v = list(v.values())
+        kwargs[f.name] = _decode(v, hint, f"{cls.__name__}.{f.name}")
+    return cls(**kwargs)
+
+
+def _decode(v, hint, where: str):
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        arms = typing.get_args(hint)
+        if v is None and type(None) in arms:
+            return None
+        errors = []
+        for arm in arms:
+            if arm is type(None):
+                continue
+            try:
+                return _decode(v, arm, where)
+            except (TypeError, ValueError) as e:
+                errors.append(str(e))
+        raise ValueError(f"{where}: {v!r} matches none of {hint} ({'; '.join(errors)})")
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(v, list | tuple):
+            raise ValueError(f"{where}: expected a list, got {type(v).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(x, args[0], where) for x in v)
+        if len(args) != len(v):
+            raise ValueError(f"{where}: expected {len(args)} items, got {len(v)}")
+        return tuple(_decode(x, a, where) for x, a in zip(v, args))
+    if hint is typing.Any:
+        return v
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_json(hint, v)
+    if hint is np.ndarray:
+        a = np.array(v)
+        a.setflags(write=False)
+        return a
+    if hint is float:
+        if isinstance(v, str) and v in _NONFINITE:
+            return _NONFINITE[v]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"{where}: expected a number, got {v!r}")
+        return float(v)
+    if hint is bool:
+        if not isinstance(v, bool):
+            raise ValueError(f"{where}: expected true/false, got {v!r}")
+        return v
+    if hint is int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"{where}: expected an integer, got {v!r}")
+        return v
+    if hint is str:
+        if not isinstance(v, str):
+            raise ValueError(f"{where}: expected a string, got {v!r}")
+        return v
+    raise TypeError(f"{where}: cannot decode type {hint}")

@@ -1,0 +1,111 @@
+"""Speed machinery: parallel tasks give serial results, the fused backend agrees with NumPy, the
+one-point fast path changes no value, and the bench reports every target next to its goal."""
+
+import functools
+import operator
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from analysis import compiled, preset
+from analysis.backends import available, fused_gradient
+from analysis.parallel import THREAD_ENV, call, default_workers, limit_blas_threads, map_tasks
+from analysis.tolerances import GRAD_ATOL, GRAD_RTOL
+
+
+def test_map_tasks_keeps_order_and_values_in_two_processes():
+    # Builtins and the light analysis.parallel only: the workers import nothing heavy.
+    items = list(range(7, -3, -1))
+    assert map_tasks(operator.neg, items, workers=2) == [-x for x in items]
+    # Really in other processes (negative control for a silently serial pool).
+    assert os.getpid() not in map_tasks(call, [os.getpid] * 4, workers=2)
+    assert map_tasks(call, [os.getpid] * 3, workers=1) == [os.getpid()] * 3
+
+
+@pytest.mark.slow
+def test_parallel_analysis_is_the_serial_one():
+    from analysis.seed import seed_loop
+
+    jobs = [functools.partial(seed_loop, s, iterations=50) for s in (0, 1)]
+    par = map_tasks(call, jobs, workers=2)
+    assert [pickle.dumps(r) for r in par] == [pickle.dumps(j()) for j in jobs]
+
+
+def test_workers_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CANLEARN_WORKERS", "3")
+    assert default_workers() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("CANLEARN_WORKERS", bad)
+        with pytest.raises(ValueError, match="CANLEARN_WORKERS"):
+            default_workers()
+    with pytest.raises(ValueError, match="workers"):
+        map_tasks(operator.neg, [1, 2], workers=0)
+
+
+def test_thread_limit_is_too_late_once_numpy_is_loaded():
+    env = {}
+    assert limit_blas_threads(env) is False and env == {}  # NumPy is loaded in this process
+
+
+def test_thread_env_names_only_thread_counts():
+    # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be tuned on a machine: never touched here.
+    assert all(name.endswith("_NUM_THREADS") for name in THREAD_ENV)
+
+
+@pytest.mark.parametrize("arch", ["none", "both"])
+def test_one_point_fast_path_equals_the_batched_values(arch):
+    c = compiled(preset(arch))
+    pts = np.random.default_rng(3).normal(0.0, 4.0, (25, c.problem.n_params))
+    for f in (c.loss, c.gradient, c.hessian):
+        batched = f(pts)
+        one = np.stack([f(w) for w in pts])
+        assert one.shape == batched.shape
+        assert one.tobytes() == batched.tobytes(), f.__name__
+
+
+def test_numpy_backend_is_the_compiled_gradient():
+    p = preset("none")
+    assert fused_gradient(p, "numpy") == compiled(p).gradient
+    assert available("numpy")
+    with pytest.raises(ValueError, match="backend"):
+        available("cuda")
+
+
+@pytest.mark.skipif(not available("jax"), reason="the [fast] extra (jax) is not installed")
+@pytest.mark.parametrize("arch", ["none", "hidden", "output", "both"])
+def test_jax_backend_agrees_with_numpy(arch):
+    p = preset(arch)
+    g = fused_gradient(p, "jax")
+    w = np.random.default_rng(0).normal(0.0, 3.0, (3000, p.n_params))
+    w[0] = 1e300  # overflowing intermediates: redone by the NumPy/mpmath path, never NaN
+    got, ref = g(w), compiled(p).gradient(w)
+    assert got.shape == ref.shape and np.isfinite(got).all()
+    assert np.all(np.abs(got - ref) <= GRAD_ATOL + GRAD_RTOL * np.abs(ref))
+    assert g(w[:5]).shape == (5, p.n_params)  # small batches go the NumPy way
+    # Negative control: a gradient with one factor wrong is caught by the same comparison.
+    bad = got * np.r_[1.0 + 1e-6, np.ones(p.n_params - 1)]
+    assert not np.all(np.abs(bad - ref) <= GRAD_ATOL + GRAD_RTOL * np.abs(ref))
+
+
+def test_bench_reports_each_ratio_next_to_its_goal():
+    from analysis.bench import RATIO_GOAL, run_bench
+
+    rep = run_bench("none", n_points=3000, repeats=1)
+    (row,) = rep.rows
+    assert row.points == 3000 and row.symbolic_s > 0 and row.backprop_s > 0
+    assert row.ratio == pytest.approx(row.symbolic_s / row.backprop_s)
+    verdict = "met" if row.ratio <= RATIO_GOAL else "MISSED"
+    assert f"ratio {row.ratio:.2f} (goal <= {RATIO_GOAL:g}: {verdict})" in rep.summary()
+    assert (row.fused_s is not None) == available("jax")
+
+
+def test_pipeline_summary_marks_a_missed_goal():
+    from analysis.bench import PipelineRow, pipeline_summary
+
+    text = pipeline_summary(
+        [PipelineRow("fast", 1.0, 2.0), PipelineRow("slow", 3.0, 2.0), PipelineRow("x", 1.0, None)]
+    )
+    fast, slow, untimed = text.splitlines()[1:]
+    assert fast.endswith("met)") and slow.endswith("MISSED)") and "goal" not in untimed

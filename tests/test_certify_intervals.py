@@ -1,0 +1,103 @@
+"""Extended interval arithmetic: enclosures contain the exact value, on any box, at any weight."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.certify.enclose import enclosure
+from analysis.certify.intervals import IA
+from analysis.exact import compiled
+from analysis.network import preset
+from analysis.spec import problem_from_flags
+from analysis.tolerances import MP_DPS
+
+PROBLEMS = {name: preset(name) for name in ("none", "hidden", "output", "both")}
+PROBLEMS["xor"] = problem_from_flags("2-2-1", "all", "xor")
+
+finite = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
+moderate = st.floats(min_value=-60, max_value=60, allow_nan=False)
+coordinate = st.one_of(moderate, moderate, finite)
+
+
+@st.composite
+def box_and_point(draw, n):
+    """A box (sides may be [-inf, a], [a, inf] or [-inf, inf]) and a finite point in it."""
+    lo, hi, pt = [], [], []
+    for _ in range(n):
+        a, b = sorted((draw(coordinate), draw(coordinate)))
+        x = draw(st.floats(min_value=a, max_value=b)) if a < b else a
+        kind = draw(st.sampled_from(["bounded", "bounded", "left", "right", "line", "point"]))
+        if kind == "left":
+            a = -math.inf
+        elif kind == "right":
+            b = math.inf
+        elif kind == "line":
+            a, b = -math.inf, math.inf
+        elif kind == "point":
+            a = b = x
+        lo.append(a)
+        hi.append(b)
+        pt.append(x)
+    return np.array([lo]), np.array([hi]), np.array(pt)
+
+
+def _inside(enc: IA, k: int, value) -> bool:
+    return mpmath.mpf(float(enc.lo[k])) <= value <= mpmath.mpf(float(enc.hi[k]))
+
+
+@pytest.mark.parametrize("name", list(PROBLEMS))
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_enclosure_contains_exact_loss_and_gradient(name, data):
+    p = PROBLEMS[name]
+    lo, hi, w = data.draw(box_and_point(p.n_params))
+    L, G = enclosure(p).evaluate(lo, hi)
+    c = compiled(p)
+    assert _inside(L, 0, c.loss_mp(w, MP_DPS))
+    for g, exact in zip(G, c.gradient_mp(w, MP_DPS)):
+        assert _inside(g, 0, exact)
+    bb = enclosure(p).bounds(lo, hi)
+    assert mpmath.mpf(float(bb.bound[0])) <= c.loss_mp(w, MP_DPS)
+
+
+def test_centred_form_is_a_lower_bound_and_tighter_on_small_boxes():
+    p = PROBLEMS["hidden"]
+    c = np.array([[0.3, -1.2, 0.7]])
+    lo, hi = c - 1e-3, c + 1e-3
+    bb = enclosure(p).bounds(lo, hi)
+    assert bb.centred[0] > bb.natural[0]
+    pts = np.random.default_rng(0).uniform(lo, hi, (500, 3))
+    assert bb.bound[0] <= compiled(p).loss(pts).min()
+
+
+def test_set_based_products_and_sigma_at_infinity():
+    zero = IA.point(np.array([0.0]))
+    ray = IA(np.array([2.0]), np.array([np.inf]))
+    prod = zero * ray
+    assert prod.lo[0] == 0.0 and prod.hi[0] == 0.0  # 0 * [2, inf] = 0: intervals hold reals only
+    s = ray.sigma()
+    assert s.hi[0] == 1.0 and s.lo[0] < 1 / (1 + math.exp(-2.0)) < s.lo[0] + 1e-14
+    line = IA(np.array([-np.inf]), np.array([np.inf]))
+    assert (line.sigma().lo[0], line.sigma().hi[0]) == (0.0, 1.0)
+    assert (IA.point(np.array([0.0])).sigma().lo[0]) == 0.5  # sigma(0) = 1/2 exactly
+    sq = IA(np.array([-3.0]), np.array([np.inf])) ** 2
+    assert sq.lo[0] == 0.0 and sq.hi[0] == np.inf
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=finite, b=finite, c=finite, d=finite)
+def test_arithmetic_is_rounded_outward(a, b, c, d):
+    x = IA(np.array([min(a, b)]), np.array([max(a, b)]))
+    y = IA(np.array([min(c, d)]), np.array([max(c, d)]))
+    with mpmath.workdps(700):
+        for u in (min(a, b), max(a, b)):
+            for v in (min(c, d), max(c, d)):
+                U, V = mpmath.mpf(u), mpmath.mpf(v)
+                for enc, exact in ((x + y, U + V), (x - y, U - V), (x * y, U * V)):
+                    assert mpmath.mpf(float(enc.lo[0])) <= exact <= mpmath.mpf(float(enc.hi[0]))
