@@ -18,6 +18,7 @@ from .errors import InputError, InputTypeError
 from .exact import compiled
 from .network import Problem
 from .numerics import as_points
+from .results import Result
 from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL
 
 _EXTREMES = np.array([0.0, 1e-300, 1.0, 50.0, 1e3, 1e10, 1e300])
@@ -44,7 +45,7 @@ def _rel(err, ref):
 
 
 @dataclass(frozen=True)
-class ParamCheck:
+class ParamCheck(Result):
     """Errors for one parameter: against the exact gradient, and against finite differences."""
 
     name: str
@@ -58,12 +59,9 @@ class ParamCheck:
     passed: bool
     nonfinite_points: int = 0
 
-    def to_json(self) -> dict:
-        return dict(self.__dict__, worst_point=list(self.worst_point))
-
 
 @dataclass(frozen=True)
-class GradcheckResult:
+class GradcheckResult(Result):
     """Outcome of :func:`gradcheck`; ``message`` names the failing parameters side by side.
 
     The error maxima are over the points where ``fn`` returned finite numbers; ``nonfinite_points``
@@ -89,19 +87,6 @@ class GradcheckResult:
         return (
             f"{head}{where} max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g})"
         )
-
-    def to_json(self) -> dict:
-        return {
-            "arch": self.arch,
-            "points": self.points,
-            "fd_points": self.fd_points,
-            "max_abs_error": self.max_abs_error,
-            "max_rel_error": self.max_rel_error,
-            "passed": self.passed,
-            "per_parameter": [c.to_json() for c in self.per_parameter],
-            "message": self.message,
-            "nonfinite_points": self.nonfinite_points,
-        }
 
 
 _PER_POINT_HINT = "if fn takes one point of shape (n_params,), pass vectorized=False"

@@ -412,26 +412,74 @@ def _add_atlas_parser(sub, fmt, json_help) -> None:
         help="certify every boolean function of two inputs against small networks, on Dask",
         formatter_class=fmt,
     )
-    at.add_argument("--functions", type=_names, default=None, metavar="F1,F2,...", help="rows (default all)")
     at.add_argument(
-        "--archs", type=_names, default=None, metavar="A1,A2,...", help="columns: 2-2-1:all style, or presets"
+        "--functions",
+        type=_names,
+        default=None,
+        metavar="F1,F2,...",
+        help="rows: dataset names (default: all)",
+    )
+    at.add_argument(
+        "--archs",
+        type=_names,
+        default=None,
+        metavar="A1,A2,...",
+        help="columns: SIZES[:BIAS] (2-2-1:all) or presets",
     )
     at.add_argument("--spec-dir", default=None, metavar="DIR", help="one cell per *.toml problem spec")
-    at.add_argument("--inputs", type=_int_in(2, 3), default=2, help="bits per function: 2, or 3 (256 rows)")
+    at.add_argument(
+        "--inputs", type=_int_in(2, 3), default=2, metavar="N", help="bits per function: 2, or 3 (256 rows)"
+    )
     at.add_argument("--out", type=_folder, default="atlas", metavar="DIR", help="output folder")
     at.add_argument("--cache", default=None, metavar="DIR", help="finished-cell cache (default OUT/cache)")
     at.add_argument("--no-cache", action="store_true", help="neither read nor write the cell cache")
     at.add_argument(
-        "--workers", type=_int_in(1, 1024), default=None, help="LocalCluster workers (default: cores)"
+        "--workers",
+        type=_int_in(1, 1024),
+        default=None,
+        metavar="N",
+        help="LocalCluster workers, 1 to 1024 (default: cores)",
     )
     at.add_argument("--scheduler", default=None, metavar="ADDRESS", help="an existing Dask scheduler")
-    at.add_argument("--time-limit", type=_positive, default=d.time_limit, help="certify seconds per cell")
-    at.add_argument("--max-boxes", type=_int_in(1, 10**9), default=d.max_boxes, help="certify boxes per cell")
-    at.add_argument("--tol", type=_positive, default=d.tol, help="certify: closed when upper - lower <= tol")
-    at.add_argument("--uniform-starts", type=_int_in(0, 10**6), default=d.uniform_starts, help="GD starts")
-    at.add_argument("--normal-starts", type=_int_in(0, 10**6), default=d.normal_starts, help="GD starts")
-    at.add_argument("--iterations", type=_int_in(1, MAX_ITERATIONS), default=d.iterations, help="GD steps")
-    at.add_argument("--rate", type=_rate, default=d.rate, help="GD learning rate")
+    at.add_argument(
+        "--time-limit",
+        type=_positive,
+        default=d.time_limit,
+        metavar="S",
+        help="certify seconds per cell, > 0",
+    )
+    at.add_argument(
+        "--max-boxes",
+        type=_int_in(1, 10**9),
+        default=d.max_boxes,
+        metavar="N",
+        help="certify boxes per cell, 1 to 1e9",
+    )
+    at.add_argument(
+        "--tol", type=_positive, default=d.tol, help="certify: closed when upper - lower <= tol, > 0"
+    )
+    at.add_argument(
+        "--uniform-starts",
+        type=_int_in(0, 10**6),
+        default=d.uniform_starts,
+        metavar="N",
+        help="GD starts, 0 to 1e6",
+    )
+    at.add_argument(
+        "--normal-starts",
+        type=_int_in(0, 10**6),
+        default=d.normal_starts,
+        metavar="N",
+        help="GD starts, 0 to 1e6",
+    )
+    at.add_argument(
+        "--iterations",
+        type=_int_in(1, MAX_ITERATIONS),
+        default=d.iterations,
+        metavar="N",
+        help="GD steps, 1 to 1e7",
+    )
+    at.add_argument("--rate", type=_rate, default=d.rate, help="GD learning rate, in (0, 1e6]")
     at.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     at.add_argument(
         "--bench",

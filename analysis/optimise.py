@@ -346,7 +346,8 @@ class OptimiseReport(Result):
         for b in boxes:
             r = min((r for r in self.runs if r.box == b), key=_rank)
             w = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, r.weights))
-            lines.append(f"  best on B={b:g}: {r.loss_hp:.15g} at ({w}) by {r.method}")
+            gap = "" if self.infimum_proved is None else f" = {self.infimum_proved} + {_gap_str(r.gap)}"
+            lines.append(f"  best on B={b:g}: {r.loss_hp:.15g}{gap} at ({w}) by {r.method}")
         lines += [f"  * {c}" for c in self.conclusions]
         return "\n".join(lines)
 

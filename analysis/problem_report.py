@@ -71,6 +71,7 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     from .dynamics import critical_points, destinations, general_basin_map
     from .training import train
 
+    chosen = None if params is None else _check_params(problem, params)  # before any work
     r: dict = {"problem": problem}
     r["train"] = train(problem, seed=0)
     tick("train")
@@ -80,7 +81,7 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     tick("critical points")
     r["destinations"] = destinations(problem)
     tick("destinations")
-    r["params"] = default_params(problem, r["train"]) if params is None else _check_params(problem, params)
+    r["params"] = default_params(problem, r["train"]) if chosen is None else chosen
     centre = np.asarray(r["train"].weights)
     i, j = r["params"]
     extent = (
@@ -301,7 +302,7 @@ def _destination_text(problem: Problem, d) -> str:
     if d.kind == "critical" and d.point is not None:
         return f"{d.point.kind} at {_weights(problem.param_names, d.point.weights, 4)}"
     if d.kind == "infinity":
-        return "to infinity: " + "; ".join(s.describe(problem) for s in d.saturated)
+        return "to infinity: " + "; ".join(s.describe() for s in d.saturated)
     return "unsettled within the budget"
 
 

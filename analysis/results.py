@@ -19,6 +19,10 @@ Adopt it in a result class by inheriting :class:`Result` (a mixin for frozen dat
 A class whose hints name types it imports lazily gives them by a classmethod ``_json_types()``
 returning ``{"Name": type}``.
 
+Two field options keep an older output format: ``omit()`` keeps a field out of the JSON (per-step
+arrays, say; ``from_json`` then takes it from its default or a keyword: ``from_json(data,
+errors=...)``), and ``null_if_nonfinite()`` writes a non-finite float as null (read back as nan).
+
 Encoding: floats, ints, strs, bools and None as themselves (non-finite floats as the strings
 "inf", "-inf", "nan", so output passes ``json.dumps(..., allow_nan=False)``); tuples and lists as
 lists; nested results as objects; numpy arrays and scalars as lists and numbers; SymPy and mpmath
@@ -49,6 +53,16 @@ def keyed(key: str, default=dataclasses.MISSING):
     return dataclasses.field(default=default, metadata={"json": "keyed", "key": key})
 
 
+def omit(default=dataclasses.MISSING):
+    """A field not written to JSON; reading takes it from ``default`` or a keyword to ``from_json``."""
+    return dataclasses.field(default=default, metadata={"json": "omit"})
+
+
+def null_if_nonfinite(default=dataclasses.MISSING):
+    """A float field written as null when it is not finite; null reads back as nan (which one is lost)."""
+    return dataclasses.field(default=default, metadata={"json": "null_if_nonfinite"})
+
+
 class Result:
     """Mixin: ``to_json()`` and ``from_json(data)`` for a frozen dataclass, one path for all."""
 
@@ -60,8 +74,8 @@ class Result:
         return to_json(self)
 
     @classmethod
-    def from_json(cls, data: dict):
-        return from_json(cls, data)
+    def from_json(cls, data: dict, **omitted):
+        return from_json(cls, data, **omitted)
 
 
 def to_json(value):
@@ -71,7 +85,11 @@ def to_json(value):
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
             how = f.metadata.get("json")
-            if how == "mapping" and v is not None:
+            if how == "omit":
+                continue
+            if how == "null_if_nonfinite" and v is not None and not math.isfinite(v):
+                out[f.name] = None
+            elif how == "mapping" and v is not None:
                 out[f.name] = {str(k): to_json(x) for k, x in v}
             elif how == "keyed" and v is not None:
                 out[f.name] = {str(getattr(x, f.metadata["key"])): to_json(x) for x in v}
@@ -108,14 +126,25 @@ def _hints(cls) -> dict:
     return typing.get_type_hints(cls, localns=extra() if extra is not None else None)
 
 
-def from_json(cls, data: dict):
-    """Rebuild result class ``cls`` from what :func:`to_json` wrote (extra keys are ignored)."""
+def from_json(cls, data: dict, **omitted):
+    """Rebuild result class ``cls`` from what :func:`to_json` wrote (extra keys are ignored).
+
+    ``omitted`` gives values, as they are, for fields declared with :func:`omit`."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
     hints = _hints(cls)
     kwargs = {}
+    skipped = {f.name for f in dataclasses.fields(cls) if f.init and f.metadata.get("json") == "omit"}
+    if unknown := sorted(set(omitted) - skipped):
+        raise ValueError(f"{cls.__name__}: {', '.join(unknown)} can only come from the JSON data")
     for f in dataclasses.fields(cls):
         if not f.init:
+            continue
+        if f.name in skipped:
+            if f.name in omitted:
+                kwargs[f.name] = omitted[f.name]
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{cls.__name__}: field {f.name!r} is not in JSON; pass it to from_json")
             continue
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
@@ -126,6 +155,8 @@ def from_json(cls, data: dict):
             v = [[k, x] for k, x in v.items()]
         elif how == "keyed" and isinstance(v, dict):
             v = list(v.values())
+        elif how == "null_if_nonfinite" and v is None:
+            v = "nan"
         kwargs[f.name] = _decode(v, hint, f"{cls.__name__}.{f.name}")
     return cls(**kwargs)
 
@@ -136,6 +167,8 @@ def _decode(v, hint, where: str):
         arms = typing.get_args(hint)
         if v is None and type(None) in arms:
             return None
+        if isinstance(v, str) and str in arms:
+            return v  # a string stays a string, even "inf", where the hint allows one
         errors = []
         for arm in arms:
             if arm is type(None):

@@ -13,6 +13,7 @@ from . import backprop, validate
 from .errors import InputError
 from .network import Problem
 from .numerics import as_points
+from .results import Result, null_if_nonfinite, omit
 from .tolerances import SEED_STEP_TOL, STOP_CURVATURE_MIN, STOP_NEWTON_RADIUS, STOP_SATURATED_SLOPE
 
 # The history keeps every step (errors, changes, trajectory): at most this many floats (~800 MB).
@@ -63,12 +64,16 @@ class History:
 
 
 @dataclass(frozen=True, eq=False)
-class TrainResult:
+class TrainResult(Result):
     """One training run. ``errors`` and ``changes`` hold, per iteration, the seed's printed
     error (-L before the step) and step length; ``trajectory`` holds the weights before each
     iteration and after the last, shape (iterations + 1, n_params); ``loss`` and ``outputs`` are at
     the final weights. ``stopped`` is one of :data:`STOP_NAMES`; ``stop_detail`` says why, with
-    the numbers behind it; ``gradient_norm`` is |dL/dw| at the final weights."""
+    the numbers behind it; ``gradient_norm`` is |dL/dw| at the final weights.
+
+    JSON holds every field but the three per-iteration arrays (give them to ``from_json`` as
+    keywords to rebuild a run exactly) and writes a non-finite ``gradient_norm`` as null, which
+    reads back as nan."""
 
     arch: str
     method: str
@@ -78,11 +83,12 @@ class TrainResult:
     loss: float
     outputs: tuple[float, ...]
     stopped: str
-    errors: np.ndarray
-    changes: np.ndarray
-    trajectory: np.ndarray
+    errors: np.ndarray = omit()
+    changes: np.ndarray = omit()
+    trajectory: np.ndarray = omit()
     stop_detail: str = ""
-    gradient_norm: float = math.nan
+    # JSON has no infinity: a gradient beyond the float range is written as null.
+    gradient_norm: float = null_if_nonfinite(math.nan)
 
     def __repr__(self) -> str:
         w = ", ".join(f"{v:.6g}" for v in self.weights)
@@ -95,21 +101,6 @@ class TrainResult:
     def summary(self) -> str:
         """repr, then one line saying why the run stopped."""
         return f"{self!r}\n  {self.stopped}: {self.stop_detail}"
-
-    def to_json(self) -> dict:
-        return {
-            "arch": self.arch,
-            "method": self.method,
-            "init": list(self.init),
-            "weights": list(self.weights),
-            "iterations": self.iterations,
-            "loss": self.loss,
-            "outputs": list(self.outputs),
-            "stopped": self.stopped,
-            "stop_detail": self.stop_detail,
-            # JSON has no infinity: a gradient beyond the float range is null.
-            "gradient_norm": self.gradient_norm if math.isfinite(self.gradient_norm) else None,
-        }
 
 
 def norm(v) -> float:

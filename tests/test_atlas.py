@@ -203,6 +203,10 @@ def test_cached_atlas_starts_no_cluster(tmp_path, seed_cells):
     assert cells["none"]["lower"] == seed_cells["none"][1].lower
     md = markdown(res)
     assert "| identity |" in md and seed_cells["none"][1].lower in md
+    tables = [b.splitlines() for b in md.split("\n\n") if b.startswith("|")]
+    assert len(tables) == 2
+    for rows in tables:  # every row of a table has as many columns as its header
+        assert len({r.count("|") for r in rows}) == 1, rows
 
 
 @pytest.mark.slow

@@ -58,6 +58,28 @@ def test_output_bias_presets_close_at_zero(certified, name):
     assert separates(preset(name), r.witness["point"])
 
 
+@pytest.fixture(scope="module")
+def exact_none(tmp_path_factory):
+    path = tmp_path_factory.mktemp("exact") / "none.json"
+    return certify("none", exact=True, certificate=path), path
+
+
+def test_exact_none_is_one_eighth_not_attained(exact_none):
+    """The seed's answer, decided by the branch and bound and a witness ray (no hand-written theorem)."""
+    r, path = exact_none
+    assert (r.lower, r.upper, r.status) == ("1/8", "1/8", "closed")
+    assert r.attained is False and r.separable is False
+    assert r.witness["kind"] == "family" and r.witness["family"]["limit"] == "1/8"
+    assert check_certificate(path).ok
+
+
+def test_family_witness_tampered_is_refused(exact_none, tmp_path):
+    doc = _load(exact_none[1])
+    doc["upper"]["family"]["base"] = ["-1", "1"]  # W2 -> +oo: L -> 1/2 + 1/8, not 1/8
+    c = check_certificate(_save(doc, tmp_path / "t.json"))
+    assert not c.ok and "limit" in c.message
+
+
 def test_result_fields_for_callers(certified):
     r, _ = certified["none"]
     js = r.to_json()

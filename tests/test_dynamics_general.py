@@ -166,6 +166,8 @@ def test_general_basin_map_over_chosen_parameters():
     assert not np.any(np.isclose(bm.xs, 0.0)) and not np.any(np.isclose(bm.ys, 0.0))
     assert bm.labels.shape == (6, 6) and bm.labels.max() < len(bm.destinations)
     assert all(not name.startswith("W") for name in bm.destinations)  # destinations, not weight signs
+    assert set(bm.destination_kinds) <= {"critical", "infinity", "unsettled"}
+    assert len(bm.destination_kinds) == len(bm.destinations) == len(bm.destination_losses)
     again = general_basin_map(CHAIN3, params=(1, 2), fixed=(1.0, 0.0, 0.0), n=6, extent=(-3, 3, -3, 3))
     assert np.array_equal(bm.labels, again.labels) and bm.destinations == again.destinations
     with pytest.raises(ValueError, match="params"):
@@ -192,7 +194,40 @@ def test_results_round_trip_through_json():
     bm = general_basin_map(FIT, n=2)
     back = BasinMap.from_json(json.loads(json.dumps(bm.to_json(), allow_nan=False)))
     assert np.array_equal(back.labels, bm.labels) and np.array_equal(back.xs, bm.xs)
+    # Strings that look like non-finite numbers stay strings where the hint allows a string.
+    from analysis.dynamics import Valley
+
+    for v in valleys("none"):
+        assert Valley.from_json(json.loads(json.dumps(v.to_json(), allow_nan=False))) == v
     # Negative control: a tampered field type is refused, not coerced.
     bad = c.to_json() | {"certified": "yes"}
     with pytest.raises(ValueError, match="certified"):
         CriticalPoint.from_json(bad)
+
+
+def test_ball_hessian_encloses_the_exact_one_on_balls_holding_zero():
+    # arb's own power of a ball holding 0 is nan: powers are products, so the enclosure is finite.
+    import flint
+
+    from analysis.network import preset
+
+    bm = crit.ball_model(preset("none"))
+    with crit._prec():
+        H = bm.hessian([flint.arb(0, 1e-10), flint.arb(0, 1e-10)])
+        exact = (0.0, -1 / 32, -1 / 32, 1 / 32)
+        assert all(h.is_finite() and h.contains(flint.arb(e)) for h, e in zip(H, exact))
+        # Negative control: a wrong value is not contained.
+        assert not H[3].contains(flint.arb(1 / 16))
+    (c,) = critical_points("none")
+    assert c.method == "krawczyk" and c.radius > 0
+
+
+@pytest.mark.slow
+def test_no_destination_below_the_proved_infimum():
+    from analysis.proofs import prove
+
+    inf = float(prove("none").infimum_value)
+    dest = destinations("none", n_samples=60)
+    assert all(d.loss >= inf - INFIMUM_UNDERCUT_ATOL for d in dest.destinations)
+    # Negative control: a false, larger lower bound is caught by the lowest destination.
+    assert dest.best().loss < inf + 1e-3

@@ -73,6 +73,16 @@ def test_fool_04_to_07_wrong_limits_are_refused(expr, point, claimed, direction)
     _refused(kernel.check, Limit("", expr, x, point, claimed, direction))
 
 
+@pytest.mark.parametrize("expr,point,claimed,direction", _FOOL_LIMITS, ids=["04", "05", "06", "07"])
+def test_fool_04_to_07_even_a_wrong_gruntz_is_caught_by_arb(monkeypatch, expr, point, claimed, direction):
+    """If SymPy itself returned the wrong value (as limit() did), the arb cross-check still refuses."""
+    from analysis.proofs import engine
+
+    monkeypatch.setattr(engine, "compute_limit", lambda *a: claimed)
+    with pytest.raises(kernel.KernelError, match="arb cross-check disagrees"):
+        kernel.check(Limit("", expr, x, point, claimed, direction))
+
+
 def test_fool_08_one_path_is_not_an_infimum():
     n = tm.n
     lim = kernel.check(Limit("inf over R^2 is 1/2", L.xreplace({W1: n, W2: n}), n, sp.oo, sp.S.Half))
@@ -92,6 +102,12 @@ def test_fool_09_facts_cannot_be_forged_or_cited_without_being_made(t3):
     with pytest.raises(TypeError):
         pickle.dumps(fact)
     _refused(kernel.conj, forged)
+    victim = kernel.check(Sign("", Z1 - sp.S.Half, "<0", {W2: "negative"}))
+    object.__setattr__(victim, "stmt", Infimum(L, R2, sp.Rational(1, 4)))  # edited in place
+    assert not kernel.is_fact(victim)
+    inner = kernel.check(Sign("", Z1 - sp.S.Half, "<0", {W2: "negative"}))
+    object.__setattr__(inner.stmt, "relation", sp.Gt(Z1, sp.S.Half, evaluate=False))  # the statement too
+    assert not kernel.is_fact(inner)
     _refused(kernel.part, forged, 0)
     assert not kernel.proves(forged, fact.stmt)
 

@@ -22,6 +22,7 @@ def _blocks(lang):
     return re.findall(rf"```{lang}\n(.*?)```", TEXT, flags=re.S)
 
 
+@pytest.mark.slow  # runs prove, optimise and dynamics of the seed's network in full
 def test_readme_python_examples():
     blocks = [b for b in _blocks("python") if ">>>" in b]
     assert blocks, "the README should show a Python session"

@@ -15,6 +15,8 @@ from analysis.network import Dataset, Layer, Network, Problem
 
 NAN, INF = math.nan, math.inf
 P = preset("none")
+# 28 weights: 10^7 iterations of history would not fit the bound on kept floats.
+WIDE = Problem("wide", Network(1, (Layer(9, bias=True), Layer(1, bias=True))), P.data)
 
 
 def _bp(w):
@@ -33,6 +35,7 @@ CASES = [
     (lambda: train(P, iterations=0), ValueError, "iterations"),
     (lambda: train(P, iterations=True), TypeError, "iterations"),
     (lambda: train(P, iterations=10**8), ValueError, "iterations"),
+    (lambda: train(WIDE, iterations=10**7), ValueError, "iterations: at most"),
     (lambda: train(P, seed=-1), ValueError, "seed"),
     (lambda: train(P, seed=1.5), TypeError, "seed"),
     (lambda: train(P, (NAN, 1.0)), ValueError, "init"),

@@ -128,7 +128,7 @@ def markdown(result) -> str:
     lines += [
         "## Every cell",
         "",
-        "| function | network | lower | upper | status | attained | separable | boxes | "
+        "| function | network | lower | upper | status | attained | separable | boxes | stopped by | "
         + " | ".join(f"GD {sch}: hits/starts [{_pct('Wilson')}]" for sch in SCHEMES)
         + " | best GD loss |",
         "| --- |" + " --- |" * (9 + len(SCHEMES)),
@@ -136,7 +136,7 @@ def markdown(result) -> str:
     for c in result.cells:
         r = c.result
         if r is None:
-            lines.append(f"| {c.row} | {c.column} | failed: {c.error} |" + " |" * (8 + len(SCHEMES)))
+            lines.append(f"| {c.row} | {c.column} | failed: {c.error} |" + " |" * (7 + len(SCHEMES)))
             continue
         gd = [
             f"{g.hits}/{g.starts}"
@@ -146,7 +146,9 @@ def markdown(result) -> str:
         ]
         lines.append(
             f"| {c.row} | {c.column} | {r.lower} | {r.upper} | {r.status} | {_fmt(r.attained)} | "
-            f"{_fmt(r.separable)} | {r.boxes} | " + " | ".join(gd) + f" | {_g(r.gd_best_loss, 6)} |"
+            f"{_fmt(r.separable)} | {r.boxes} | {r.stopped or '–'} | "
+            + " | ".join(gd)
+            + f" | {_g(r.gd_best_loss, 6)} |"
         )
     lines += ["", "## Checks", ""]
     for ch in result.checks:

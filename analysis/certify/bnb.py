@@ -28,6 +28,7 @@ import numpy as np
 from ..exact import compiled
 from ..network import Problem
 from ..tolerances import CERT_MIN_WIDTH
+from .coords import to_weights
 from .enclose import enclosure
 
 BATCH = 512
@@ -58,7 +59,7 @@ class BnBResult:
     leaves: int
     complete: bool  # every box was decided (no limit stopped the search)
     stopped: str  # "" or the limit that stopped it
-    best_points: np.ndarray  # (k, n) finite points with the smallest float losses seen
+    best_points: np.ndarray  # (k, n) finite weights with the smallest float losses seen
     best_loss: float
 
 
@@ -138,9 +139,9 @@ def branch_and_bound(
         for i in ids:
             del pending_box[i]
         bb = enc.bounds(lo, hi)
-        pts = _sample_points(lo, hi)
+        pts = to_weights(problem, _sample_points(lo, hi))
         with np.errstate(all="ignore"):
-            vals = f(pts)
+            vals = f(np.where(np.isfinite(pts), pts, 0.0))
         for v, p in zip(vals, pts):
             if np.isfinite(v) and v < ub:
                 ub = float(v)
@@ -155,7 +156,15 @@ def branch_and_bound(
             score = np.where(np.isinf(width), np.inf, np.nan_to_num(mag * width, nan=np.inf, posinf=np.inf))
             tiny = CERT_MIN_WIDTH * (1 + np.abs(np.where(np.isfinite(lo), lo, 0.0)))
         small = np.all((width <= tiny) | (width == 0), axis=1)
-        order = np.lexsort((-width, -score), axis=1)  # per box: largest score first, then widest
+        # Infinite sides first (any pre-activation they enter is unbounded): lines, then the
+        # half-line [a, inf] with the largest |g| / (1 + |a|) (far out, sigma is saturated and a
+        # doubling split gains nothing); bounded sides by the largest gradient smear |g| * width.
+        unbounded = ~(np.isfinite(lo) & np.isfinite(hi))
+        end = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi, 0.0))
+        with np.errstate(invalid="ignore"):
+            half_score = np.nan_to_num(mag / (1.0 + np.abs(end)), nan=np.inf, posinf=np.inf)
+        score = np.where(unbounded, np.where(np.isinf(width), np.inf, half_score), score)
+        order = np.lexsort((-width, -score, ~unbounded), axis=1)
         for j, node_id in enumerate(ids):
             nd = _decide(
                 lo[j], hi[j], bb, j, ub - prune, nodes, pending_box, heap, width[j], small[j], order[j]

@@ -4,7 +4,8 @@ The search runs in NumPy float intervals (nextafter rounding, lambdified SymPy f
 check runs in a second arithmetic: mpmath's interval context ``mpmath.iv`` at
 ``CERT_CHECK_PREC`` bits for the leaves and the gradient signs (its own evaluator of the SymPy
 expression trees), and arb (python-flint) for the witness. It re-derives every box from the root
-[-inf, inf]^n through the recorded splits (so the leaves provably cover R^n), recomputes every
+[-inf, inf]^n through the recorded splits (so the leaves provably cover R^n; boxes are in the
+search coordinates p of :mod:`.coords`, w = T p with T integer and unimodular), recomputes every
 leaf's bound and every monotonicity sign, and re-evaluates the witness. Floats are stored as
 ``float.hex`` strings: exact, and infinities are legal.
 """
@@ -21,10 +22,11 @@ import mpmath
 import sympy as sp
 
 from ..errors import InputError
-from ..exact import sigma, symbolic
+from ..exact import sigma
 from ..io import atomic_write_text, dumps
 from ..network import Dataset, Layer, Network, Problem
 from ..tolerances import CERT_CHECK_PREC
+from .coords import coord_names, coordinate_model, transform
 
 FORMAT = "canlearn-certificate"
 VERSION = 1
@@ -85,6 +87,7 @@ def write_certificate(path, problem: Problem, lower: float, upper: dict, nodes) 
         "version": VERSION,
         "problem": problem_json(problem),
         "params": list(problem.param_names),
+        "coords": {"names": list(coord_names(problem)), "T": transform(problem).tolist()},
         "lower": _hex(lower),
         "upper": upper,
         "nodes": [node_json(i, nd) for i, nd in enumerate(nodes)],
@@ -140,9 +143,9 @@ class _IvProgram:
     """L and grad L as straight-line code (SymPy cse), evaluated in ``mpmath.iv``."""
 
     def __init__(self, problem: Problem):
-        m = symbolic(problem)
-        self.params = m.params
-        self.steps, reduced = sp.cse([m.loss, *m.gradient])
+        ps, loss, grad, _ = coordinate_model(problem)
+        self.params = ps
+        self.steps, reduced = sp.cse([loss, *grad])
         self.outputs = reduced
 
     def run(self, box) -> list:
@@ -224,6 +227,12 @@ def check_certificate(path) -> CheckResult:
     params = _field(doc, "params", list)
     if list(params) != list(problem.param_names):
         raise CertificateError("certificate.params do not match the problem's parameters")
+    coords = _field(doc, "coords", dict)
+    T = transform(problem)
+    if coords.get("T") != T.tolist():
+        raise CertificateError("certificate.coords.T is not the problem's search transform")
+    if abs(sp.Matrix(T.tolist()).det()) != 1:  # integer, unimodular: boxes cover p-space <=> weights
+        raise CertificateError("certificate.coords.T is not unimodular")
     lower = _unhex(_field(doc, "lower", str), "certificate.lower")
     upper = _field(doc, "upper", dict)
     raw_nodes = _field(doc, "nodes", list)

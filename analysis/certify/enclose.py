@@ -1,9 +1,10 @@
 """Interval enclosures of L and grad L on many boxes at once, from the exact SymPy formulas.
 
-The loss and gradient of :func:`analysis.exact.symbolic` are lambdified once (common
+The loss of :func:`analysis.exact.symbolic`, written in the search coordinates of
+:mod:`.coords` (an exact integer substitution), and its gradient are lambdified once (common
 subexpressions shared) with ``sigma`` bound to :func:`intervals.sigma`; called with :class:`IA`
 arguments they return enclosures. One source of truth: the same expressions the proofs and the
-compiled float functions use.
+compiled float functions use. Boxes here are boxes in search coordinates.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from functools import cache, cached_property
 import numpy as np
 import sympy as sp
 
-from ..exact import symbolic
 from ..network import Problem
+from .coords import coordinate_model
 from .intervals import IA, _down, _sum_lo, sigma
 
 
@@ -27,18 +28,13 @@ class Enclosure:
 
     @cached_property
     def _f(self):
-        m = symbolic(self.problem)
-        return sp.lambdify(m.params, [m.loss, *m.gradient], modules=[{"sigma": sigma}], cse=True)
+        ps, loss, grad, _ = coordinate_model(self.problem)
+        return sp.lambdify(ps, [loss, *grad], modules=[{"sigma": sigma}], cse=True)
 
     @cached_property
     def _terms_f(self):
-        m = symbolic(self.problem)
-        terms = [
-            sp.S.Half * (sp.Rational(d) - z) ** 2
-            for ds, zs in zip(self.problem.data.targets, m.outputs)
-            for d, z in zip(ds, zs)
-        ]
-        return sp.lambdify(m.params, terms, modules=[{"sigma": sigma}], cse=True)
+        ps, _, _, terms = coordinate_model(self.problem)
+        return sp.lambdify(ps, list(terms), modules=[{"sigma": sigma}], cse=True)
 
     @cached_property
     def binary_terms(self) -> np.ndarray:

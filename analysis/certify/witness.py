@@ -200,10 +200,11 @@ def family_consistent(fam: Family, problem: Problem) -> bool:
     """
     if fam.limit is None:
         return False
-    lim = arb(sp.Rational(fam.limit).p) / arb(sp.Rational(fam.limit).q) if fam.limit.is_Rational else None
-    if lim is None:
-        with precision(CERT_CHECK_PREC):
-            lim = arb(str(sp.N(fam.limit, 40)))
     vals = [v for _, v in _arb_family_values(problem, fam.base, fam.scaled)]
-    first, last = abs(vals[0] - lim), abs(vals[-1] - lim)
-    return bool(last <= first) and bool(vals[-1] >= lim - arb("1e-30"))
+    with precision(CERT_CHECK_PREC):
+        if fam.limit.is_Rational:
+            lim = arb(int(fam.limit.p)) / int(fam.limit.q)
+        else:
+            lim = arb(str(sp.N(fam.limit, 40)))
+        first, last = abs(vals[0] - lim), abs(vals[-1] - lim)
+        return bool(last <= first) and bool(vals[-1] >= lim - arb(2) ** -100)

@@ -42,6 +42,8 @@ class BasinMap(Result):
     """Destination reached from each start of a grid over parameters ``params`` (others ``fixed``).
 
     labels[i, j] is for (xs[j], ys[i]) (image convention): k = ``destinations[k]``, -1 undecided.
+    ``destinations`` are display names; ``destination_kinds`` ("critical", "infinity",
+    "unsettled") and ``destination_losses`` are the typed facts to read.
     """
 
     problem: str
@@ -54,6 +56,7 @@ class BasinMap(Result):
     labels: np.ndarray
     destinations: tuple[str, ...]
     destination_losses: tuple[float, ...]
+    destination_kinds: tuple[str, ...]
     undecided: int
     nonmonotone: int
     max_iterations: int
@@ -109,10 +112,15 @@ def basin_map(
     *,
     classify=None,
     names: tuple[str, ...] | None = None,
+    kinds: tuple[str, ...] | None = None,
     max_iter: int | None = None,
 ) -> BasinMap:
     """Label each start of an n x n grid over ``extent`` = (xmin, xmax, ymin, ymax) of parameters
-    ``params`` (indices), the others held at ``fixed`` (default 0), by where descent goes."""
+    ``params`` (indices), the others held at ``fixed`` (default 0), by where descent goes.
+
+    ``classify``: an optional commit rule ``(w, L) -> label`` (>= 0 once decided, else -1) that
+    decides starts early; ``names`` and ``kinds`` then give each label's destination.
+    """
     problem = _as_problem(problem)
     k = problem.n_params
     i, j = (int(p) for p in params)
@@ -135,18 +143,23 @@ def basin_map(
     d = descend(problem, starts[run], classify, method, budget)
     labels = np.full(len(starts), -1, dtype=np.int64)
     if classify is not None:
-        if names is None:
-            raise ValueError("names: a commit rule needs the destination name of each label")
+        if names is None or kinds is None or len(names) != len(kinds):
+            raise ValueError(
+                "names, kinds: a commit rule needs the name and kind of each label's destination"
+            )
         labels[run] = d.labels
-        dest_names, losses = list(names), [float("nan")] * len(names)
+        # The rule names where each label goes, not its limiting loss: unknown here (nan).
+        dest_names, losses, kinds = list(names), [float("nan")] * len(names), list(kinds)
     else:
         keys = classify_ends(problem, d)
         named = [_destination_name(problem, key) for key in keys]
+        kind_of_name = {nm: key[0] for (nm, _), key in zip(named, keys)}
         floor: dict[str, float] = {}
         for nm, L in named:
             floor[nm] = min(L, floor.get(nm, L))
         dest_names = sorted(floor, key=lambda nm: (floor[nm], nm))
         losses = [floor[nm] for nm in dest_names]
+        kinds = [kind_of_name[nm] for nm in dest_names]
         labels[run] = [dest_names.index(nm) for nm, _ in named]
     for c_idx in sorted(set(on[on >= 0].tolist())):
         c = crit[c_idx]
@@ -154,6 +167,7 @@ def basin_map(
         if nm not in dest_names:
             dest_names.append(nm)
             losses.append(c.loss)
+            kinds.append("critical")
         labels[on == c_idx] = dest_names.index(nm)
     return BasinMap(
         problem=problem.name,
@@ -166,6 +180,7 @@ def basin_map(
         labels=_frozen(labels.reshape(n, n), np.int8),
         destinations=tuple(dest_names),
         destination_losses=tuple(losses),
+        destination_kinds=tuple(kinds),
         undecided=int(np.sum(labels < 0)),
         nonmonotone=d.nonmonotone,
         max_iterations=budget,

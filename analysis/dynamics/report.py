@@ -174,11 +174,16 @@ def _is_seed_preset(problem: Problem) -> bool:
     return problem.name in PRESET_NAMES and problem == preset(problem.name)
 
 
-def _train_checkpoint(problem: Problem, seed: int, iterations: int) -> float:
-    """Loss after ``iterations`` of GD at the seed's rate from the seed's init convention."""
+def _train_checkpoints(problem: Problem, seed: int, checkpoints=(800, 10**4)) -> tuple[float, ...]:
+    """Loss after each number of GD iterations at the seed's rate from the seed's init convention:
+    one run, continued from one checkpoint to the next (multiples of the descent's check interval)."""
     w = random_init(problem, seed)[None, :]
-    d = descend(problem, w, lambda x, L: np.full(len(x), -1, dtype=np.int8), "gd", max_iter=iterations)
-    return float(compiled(problem).loss(d.final[0]))
+    out, done = [], 0
+    for k in checkpoints:
+        d = descend(problem, w, lambda x, L: np.full(len(x), -1, dtype=np.int8), "gd", max_iter=k - done)
+        w, done = d.final, k
+        out.append(float(compiled(problem).loss(w[0])))
+    return tuple(out)
 
 
 def dynamics(
@@ -248,8 +253,7 @@ def dynamics(
                 f"{s.w1_log_slope:.3f} log t"
             )
         else:
-            r800 = _train_checkpoint(problem, seed, 800)
-            r1e4 = _train_checkpoint(problem, seed, 10**4)
+            r800, r1e4 = _train_checkpoints(problem, seed, (800, 10**4))
             train_run = (("loss_800", r800), ("loss_10000", r1e4))
         basins = seedcase.lowest_valley_fractions(problem, n_samples, seed, "gd", threshold)
         basins_flow = seedcase.lowest_valley_fractions(

@@ -347,15 +347,6 @@ _SATISFIES = {
     "=0": {"zero"},
     "!=0": {"pos", "neg"},
 }
-_REL_TEX = {">0": ">0", "<0": "<0", ">=0": r"\ge 0", "<=0": r"\le 0", "=0": "=0", "!=0": r"\ne 0"}
-_ASSUME_TEX = {
-    "positive": ">0",
-    "negative": "<0",
-    "zero": "=0",
-    "nonnegative": r"\ge 0",
-    "nonpositive": r"\le 0",
-    "nonzero": r"\ne 0",
-}
 
 
 def _refusal(exc: Exception) -> str:

@@ -22,11 +22,14 @@ R12 contradict(fact, claim): Not(claim) when the claim negates the fact.
 
 Relations are compared by their normal form ``e op 0`` (op > >= =), e up to polynomial expansion
 with sigma(...), derivatives and At(...) as opaque atoms; a symbol only one side quantifies must
-range over a nonempty set. Facts are unforgeable through the API: Fact instances are recorded
-when minted here, and any other object (a copy, a subclass, object.__new__) is not a fact.
+range over a nonempty set. Facts are unforgeable through the API: each is recorded when minted
+here, with its statement's shape; any other object (a copy, a subclass, object.__new__) or a
+fact edited in place (object.__setattr__) is not a fact.
 """
 
 from __future__ import annotations
+
+from dataclasses import fields
 
 import sympy as sp
 
@@ -39,10 +42,18 @@ class KernelError(Exception):
     """A step failed its check or a rule's side condition does not hold: nothing was derived."""
 
 
+def _snap(s) -> tuple:
+    """A statement's shape down to its SymPy leaves (which are immutable): detects in-place edits."""
+    if isinstance(s, Conj):
+        return (Conj, tuple(_snap(p) for p in s.parts))
+    if isinstance(s, Not):
+        return (Not, _snap(s.claim))
+    return (type(s), tuple(getattr(s, f.name) for f in fields(s)))
+
+
 def _make():
     """Fact and its minting function live in this closure: only the kernel can make a Fact."""
-    minted: set[int] = set()
-    keep: list = []  # minted facts stay alive, so an id is never reused by a forgery
+    minted: dict[int, tuple] = {}  # id -> (fact, shape of its statement, premises) at minting
 
     class Fact:
         __slots__ = ("stmt", "rule", "premises", "check", "comment")
@@ -62,12 +73,12 @@ def _make():
         f = object.__new__(Fact)
         for k, v in zip(Fact.__slots__, (stmt, rule, tuple(premises), check, comment)):
             object.__setattr__(f, k, v)
-        minted.add(id(f))
-        keep.append(f)
+        minted[id(f)] = (f, _snap(stmt), f.premises)  # holding f keeps its id from being reused
         return f
 
     def is_fact(f) -> bool:
-        return type(f) is Fact and id(f) in minted
+        rec = minted.get(id(f))
+        return type(f) is Fact and rec is not None and rec[0] is f and rec[1:] == (_snap(f.stmt), f.premises)
 
     return Fact, mint, is_fact
 

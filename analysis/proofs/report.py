@@ -14,8 +14,7 @@ import sympy as sp
 
 from ..network import PRESET_NAMES, preset
 from . import evidence as ev
-from . import smt
-from . import kernel
+from . import kernel, smt
 from . import theorems as tm
 from .lemmas import lemma_results
 from .results import PROVED, REFUTED, UNPROVED, Theorem, TheoremResult, prove_theorem
@@ -137,7 +136,9 @@ def refute(vr: tm.Variant, theorems: Mapping[str, TheoremResult]) -> TheoremResu
             return tm.refutation(vr.claim, cx)
 
     thm = Theorem(vr.id, vr.title, tm.not_claim(vr), derive)
-    res = with_smt(prove_theorem(thm, arches=vr.arches, expected=REFUTED), thm.statement, refuted=True)
+    cited = {vr.contradicts: src.fact} if vr.contradicts is not None and src is not None and src.fact else {}
+    res = prove_theorem(thm, arches=vr.arches, expected=REFUTED, cited=cited)
+    res = with_smt(res, thm.statement, refuted=True)
     extra = {"point": {str(k): str(q) for k, q in cx.items()}} if cx and res.status == REFUTED else None
     return TheoremResult(
         **{
@@ -145,6 +146,7 @@ def refute(vr: tm.Variant, theorems: Mapping[str, TheoremResult]) -> TheoremResu
             "statement": vr.claim.text(),
             "statement_tex": vr.claim.latex(),
             "counterexample": extra,
+            "formal": vr.claim,
         }
     )
 

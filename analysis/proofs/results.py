@@ -83,15 +83,17 @@ class Theorem:
     conclusion: str = ""
 
 
-def derivation(fact) -> tuple[StepResult, ...]:
-    """The fact's derivation tree, premises first, each node once (numbered from 1)."""
+def derivation(fact, cited=None) -> tuple[StepResult, ...]:
+    """The fact's derivation tree, premises first, each node once (numbered from 1); the facts of
+    ``cited`` results ({name: fact}) are shown as one line each, not expanded again."""
     order: list = []
     index: dict[int, int] = {}
+    names = {id(f): name for name, f in (cited or {}).items()}
 
     def walk(f):
         if id(f) in index:
             return
-        for p in f.premises:
+        for p in f.premises if id(f) not in names else ():
             walk(p)
         order.append(f)
         index[id(f)] = len(order)
@@ -99,6 +101,20 @@ def derivation(fact) -> tuple[StepResult, ...]:
     walk(fact)
     out = []
     for f in order:
+        if id(f) in names:
+            name = names[id(f)]
+            out.append(
+                StepResult(
+                    "proved result",
+                    f"{name}, derived above",
+                    rf"\text{{the statement of {name}}}",
+                    True,
+                    "",
+                    (),
+                    f"the statement of {name}",
+                )
+            )
+            continue
         uses = tuple(f"({index[id(p)]})" for p in f.premises)
         parts = f.stmt.parts if isinstance(f.stmt, Conj) and f.premises else None
         tex = r"\text{(the conjunction of the premises)}" if parts else f.stmt.latex()
@@ -107,7 +123,9 @@ def derivation(fact) -> tuple[StepResult, ...]:
     return tuple(out)
 
 
-def prove_theorem(thm: Theorem, evidence: tuple[dict, ...] = (), arches=(), expected=PROVED) -> TheoremResult:
+def prove_theorem(
+    thm: Theorem, evidence: tuple[dict, ...] = (), arches=(), expected=PROVED, cited=None
+) -> TheoremResult:
     """Run the derivation; ``proved`` only if the kernel made a fact whose statement is the theorem's."""
     st, failing, fact = UNPROVED, None, None
     try:
@@ -118,7 +136,7 @@ def prove_theorem(thm: Theorem, evidence: tuple[dict, ...] = (), arches=(), expe
         failing = "the derived fact is not the theorem's statement"
     if failing is None:
         st = REFUTED if expected == REFUTED else PROVED
-    steps = derivation(fact) if failing is None else ()
+    steps = derivation(fact, cited) if failing is None else ()
     return TheoremResult(
         thm.id,
         thm.title,

@@ -18,7 +18,7 @@ from functools import cache
 import sympy as sp
 
 from ..exact import sigma
-from ..tolerances import SMT_TIMEOUT_MS
+from ..tolerances import SMT_RLIMIT
 from .statements import At, Conj, ForAll, Not, normal_form
 
 
@@ -37,7 +37,9 @@ class SmtOpinion:
         what = "claim" if self.refuted else "statement"
         if self.encoded == 0:
             return f"{self.solver}: no for-all part of the {what} is in the encodable fragment"
-        bad = f"; DISAGREES on: {'; '.join(self.disagreements)}" if self.disagreements else "; no disagreement"
+        bad = (
+            f"; DISAGREES on: {'; '.join(self.disagreements)}" if self.disagreements else "; no disagreement"
+        )
         if self.refuted:
             done = f"{self.confirmed} not provable by z3 either (a relaxed counter-model exists)"
         else:
@@ -67,7 +69,7 @@ def available() -> bool:
     return True
 
 
-class _Outside(Exception):
+class _OutsideError(Exception):
     """The expression is outside the encodable fragment."""
 
 
@@ -99,7 +101,7 @@ class _Encoder:
                 kind = "sigma" if isinstance(e, sigma) else "exp"
                 self.atoms[e] = (kind, self.enc(e.args[0]), z3.Real(f"{kind}_{len(self.atoms)}"))
             return self.atoms[e][2]
-        raise _Outside(type(e).__name__)
+        raise _OutsideError(type(e).__name__)
 
     def facts(self) -> list:
         """True constraints on the atoms (each holds for every real argument)."""
@@ -109,13 +111,20 @@ class _Encoder:
             if kind == "sigma":
                 out += [s > 0, s < 1, z3.Implies(a > 0, s > half), z3.Implies(a < 0, s < half)]
                 out += [z3.Implies(a == 0, s == half)]
-                out += [z3.Implies(a >= 0, s - half <= a * quarter), z3.Implies(a <= 0, half - s <= -a * quarter)]
+                out += [
+                    z3.Implies(a >= 0, s - half <= a * quarter),
+                    z3.Implies(a <= 0, half - s <= -a * quarter),
+                ]
             else:
                 out += [s > 0, s >= 1 + a, z3.Implies(a == 0, s == 1)]
         for (k1, a1, s1), (k2, a2, s2) in itertools.combinations(self.atoms.values(), 2):
             if k1 != k2:
                 continue
-            out += [z3.Implies(a1 < a2, s1 < s2), z3.Implies(a1 == a2, s1 == s2), z3.Implies(a2 < a1, s2 < s1)]
+            out += [
+                z3.Implies(a1 < a2, s1 < s2),
+                z3.Implies(a1 == a2, s1 == s2),
+                z3.Implies(a2 < a1, s2 < s1),
+            ]
             if k1 == "sigma":
                 out += [z3.Implies(a1 == -a2, s1 + s2 == 1)]
                 out += [z3.Implies(a1 <= a2, s2 - s1 <= (a2 - a1) * quarter)]
@@ -124,7 +133,7 @@ class _Encoder:
 
 
 def _domain(enc: _Encoder, dom) -> list:
-    z3, out = enc.z3, []
+    out = []
     for s, where in dom:
         x = enc.var(s)
         if where == sp.S.Reals:
@@ -139,7 +148,7 @@ def _domain(enc: _Encoder, dom) -> list:
                 hi = enc.enc(where.end)
                 out.append(x < hi if where.right_open else x <= hi)
         else:
-            raise _Outside(str(where))
+            raise _OutsideError(str(where))
     return out
 
 
@@ -151,7 +160,7 @@ def _holds(enc: _Encoder, part: ForAll):
 
 def _sat(z3, constraints) -> str:
     s = z3.Solver()
-    s.set("timeout", SMT_TIMEOUT_MS)
+    s.set("rlimit", SMT_RLIMIT)
     s.add(*constraints)
     return str(s.check())
 
@@ -166,10 +175,12 @@ def _decide(part: ForAll) -> tuple[str, str] | None:
     try:
         dom = _domain(enc, part.domain)
         holds = _holds(enc, part)
-    except _Outside:
+    except _OutsideError:
         return None
     base = dom + enc.facts()
-    return _sat(z3, [*base, z3.Not(holds)]), _sat(z3, [*base, holds])
+    neg = _sat(z3, [*base, z3.Not(holds)])
+    # When z3 proves the part, whether the part can hold at all only matters for an empty domain.
+    return neg, ("sat" if neg == "unsat" else _sat(z3, [*base, holds]))
 
 
 def _parts(stmt) -> list:

@@ -55,7 +55,10 @@ class At(sp.Expr):
 
     def doit(self, **hints):
         e, vs, xs = self.args
-        return e.doit(**hints).xreplace(dict(zip(vs, xs)))
+        done = e.doit(**hints)
+        if done.has(sp.Derivative, sp.Subs):  # setting a differentiation variable would be meaningless
+            raise ValueError(f"cannot evaluate {e} before substituting")
+        return done.xreplace(dict(zip(vs, xs)))
 
     def _sympystr(self, printer):
         e, vs, xs = self.args

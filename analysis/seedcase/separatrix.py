@@ -91,7 +91,17 @@ def seed_basin_map(
     problem = _as_problem(problem)
     separating_plane(problem)  # the commit rule is sound only where this proof goes through
     rule = plane_classifier(exact_saddle(problem).loss)
-    return basin_map(problem, (0, 1), None, n, extent, method, classify=rule, names=side_names(problem))
+    return basin_map(
+        problem,
+        (0, 1),
+        None,
+        n,
+        extent,
+        method,
+        classify=rule,
+        names=side_names(problem),
+        kinds=("infinity",) * 2,
+    )
 
 
 def map_angle(bm: BasinMap, saddle, direction, radius: float = 0.6) -> float:
