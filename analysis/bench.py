@@ -205,9 +205,8 @@ CERTIFY_PROBLEMS = (
     ("output (3 params)", ("--arch", "output"), 1.0),
     ("both (4 params)", ("--arch", "both"), 1.0),
     ("xor 2-1 all (3 params)", ("--net", "2-1", "--bias", "all", "--data", "xor"), 5.0),
-    ("not 1-1-1 hidden (3 params)", ("--net", "1-1-1", "--bias", "hidden", "--data", "not"), 5.0),
+    ("xor 2-1-1 all (5 params)", ("--net", "2-1-1", "--bias", "all", "--data", "xor"), 60.0),
     ("xor 2-2-1 all (9 params)", ("--net", "2-2-1", "--bias", "all", "--data", "xor"), 60.0),
-    ("xor 2-2-1 none (6 params)", ("--net", "2-2-1", "--bias", "none", "--data", "xor"), 60.0),
 )
 
 

@@ -388,10 +388,17 @@ def _optimise(args):
     from .proofs import prove
 
     problems = resolve_problems(args)
-    reports = [
-        optimise(_sugar(p), boxes=args.boxes, infimum=prove(p.name).infimum_value if _is_preset(p) else None)
-        for p in problems
-    ]
+    reports = []
+    for p in problems:
+        proved = prove(p.name) if _is_preset(p) else None  # hand-proved theorems exist for presets only
+        reports.append(
+            optimise(
+                _sugar(p),
+                boxes=args.boxes,
+                infimum=proved.infimum_value if proved else None,
+                infimum_attained=proved.infimum_attained if proved else None,
+            )
+        )
     payload, text = _many(reports, len(problems) == 1)
     return payload, text, (0 if all(r.agrees is not False for r in reports) else 1)
 

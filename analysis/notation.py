@@ -180,6 +180,8 @@ def latex(formula: str) -> str:
     s = re.sub(r"\beps\b", r"\\varepsilon", s)
     s = re.sub(r"\b(sigma|log|exp|sum)\b", r"\\\1", s)
     s = re.sub(r"\b([Wwb])(\d+)\b", r"\1_{\2}", s)
+    # 1.6e-05: the exponent's sign is unary, not a subtraction.
+    s = re.sub(r"(\d)[eE]([+-]?\d+)\b", r"\1\\mathrm{e}{\2}", s)
     for a, b in (("->", r"\to "), ("→", r"\to "), (">=", r"\geq "), ("≥", r"\geq "), ("<=", r"\leq ")):
         s = s.replace(a, b)
     for a, b in (

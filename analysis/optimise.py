@@ -25,6 +25,7 @@ from scipy import optimize
 
 from . import backprop
 from .check import gradcheck
+from .errors import InputError
 from .exact import compiled
 from .results import Result, mapping
 from .spec import as_problem
@@ -387,10 +388,10 @@ def optimise(
     arch = problem.name
     boxes = tuple(float(b) for b in boxes)
     if not boxes or any(not np.isfinite(b) or b <= 0 for b in boxes):
-        raise ValueError("boxes must be positive finite half-widths")
+        raise InputError("boxes must be positive finite half-widths")
     unknown = set(methods) - set(METHODS)
     if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+        raise InputError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
     comp = compiled(problem)
     n = problem.n_params
     top_dps = working_dps(max(boxes))

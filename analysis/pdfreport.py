@@ -104,6 +104,9 @@ FIT_SLACK = 1e-6
 CODE_PAD = 5.0
 BLOCK_GAP = 7.0
 CONTINUATION = "↪ "
+# Lines holding formulas are measured word by word; this fraction of their width is kept spare for
+# the spacing mathtext adds around operators at the joins.
+MATH_WIDTH_SLACK = 0.03
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -131,8 +134,13 @@ def _is_math(s: str) -> bool:
 
 
 @functools.cache
+def _metrics(s: str, prop: FontProperties, ismath: bool) -> tuple[float, float, float]:
+    """(width, height, descent) in points; cached, since parsing mathtext is the layout's main cost."""
+    return tuple(text_to_path.get_text_width_height_descent(s, prop, ismath))
+
+
 def _measure(s: str, prop: FontProperties, ismath: bool) -> float:
-    return text_to_path.get_text_width_height_descent(s, prop, ismath)[0]
+    return _metrics(s, prop, ismath)[0]
 
 
 def _width(s: str, prop: FontProperties, math_ok: bool = True) -> float:
@@ -141,14 +149,32 @@ def _width(s: str, prop: FontProperties, math_ok: bool = True) -> float:
 
 
 def _height(s: str, prop: FontProperties) -> float:
-    """Height of a rendered line: mathtext (fractions, exponents) may be taller than the leading."""
+    """Height of a rendered line: mathtext (fractions, exponents) may be taller than the leading.
+
+    Taken from the line's math words, each measured (and cached) on its own: parsing a whole line
+    as mathtext costs far more than parsing its formulas.
+    """
     if not _is_math(s):
         return prop.get_size_in_points() * LEADING
-    _, h, _ = text_to_path.get_text_width_height_descent(s, prop, True)
+    h = max((_metrics(w, prop, True)[1] for w in _WORD.findall(s) if _is_math(w)), default=0.0)
     return max(prop.get_size_in_points() * LEADING, h + 0.35 * prop.get_size_in_points())
 
 
 _WORD = re.compile(r"(?:\\\$|\$[^$]*\$|[^\s$])+")
+
+
+def _gap(prop: FontProperties) -> float:
+    """The width of a space between two words, in points."""
+    return _width("x x", prop) - 2 * _width("x", prop)
+
+
+def _line_width(words: list[str], prop: FontProperties, gap: float) -> float:
+    """Width of words joined by spaces: plain text measured whole (kerning); a line with formulas
+    from its cached word widths, with MATH_WIDTH_SLACK to spare."""
+    line = " ".join(words)
+    if not _is_math(line):
+        return _width(line, prop)
+    return (sum(_width(w, prop) for w in words) + gap * (len(words) - 1)) * (1 + MATH_WIDTH_SLACK)
 
 
 def _plain(text: str) -> str:
@@ -174,9 +200,9 @@ def wrap(text: str, prop: FontProperties, width: float) -> list[str]:
     """Greedy word wrap to ``width`` points.
 
     Lines are filled using cached word widths plus the font's word gap, then each line is measured
-    whole (kerning, mathtext spacing) and shortened if it is still too wide.
+    (see :func:`_line_width`) and shortened if it is still too wide.
     """
-    gap = _width("x x", prop) - 2 * _width("x", prop)
+    gap = _gap(prop)
     lines = []
     for para in _plain(text).split("\n"):
         words = [piece for w in _WORD.findall(para) for piece in _break_word(w, prop, width)]
@@ -188,7 +214,7 @@ def wrap(text: str, prop: FontProperties, width: float) -> list[str]:
             while j < len(words) and est + gap + _width(words[j], prop) <= width:
                 est += gap + _width(words[j], prop)
                 j += 1
-            while j > i + 1 and _width(" ".join(words[i:j]), prop) > width:
+            while j > i + 1 and _line_width(words[i:j], prop, gap) > width:
                 j -= 1
             lines.append(" ".join(words[i:j]))
             i = j
@@ -294,7 +320,10 @@ def _column_widths(cells: list[list[str]], props) -> list[float]:
     n = len(cells[0])
     cols = [[row[j] for row in cells] for j in range(n)]
     natural = [
-        max(max((_width(s, p) for s in cell.split("\n")), default=0.0) for cell, p in zip(col, props))
+        max(
+            max((_line_width(_WORD.findall(s), p, _gap(p)) for s in _plain(cell).split("\n")), default=0.0)
+            for cell, p in zip(col, props)
+        )
         + 2 * CELL_PAD
         for col in cols
     ]
@@ -410,6 +439,53 @@ def layout(blocks) -> list[list[tuple]]:
     return lay.pages
 
 
+def _segments(s: str, prop: FontProperties) -> list[tuple[str, float, bool]]:
+    """A line as (text, x offset, is math) pieces: runs of plain words, and each word holding a
+    formula on its own, placed at the widths the layout measured."""
+    gap = _gap(prop)
+    pieces, plain, x = [], [], 0.0
+
+    def flush():
+        nonlocal x
+        if plain:
+            text = " ".join(plain).replace("\\$", "$")
+            pieces.append((text, x, False))
+            x += _width(text, prop, math_ok=False) + gap
+            plain.clear()
+
+    for word in _WORD.findall(s):
+        if _is_math(word):
+            flush()
+            pieces.append((word, x, True))
+            x += _width(word, prop) + gap
+        else:
+            plain.append(word)
+    flush()
+    return pieces
+
+
+def _draw_math_line(fig, pt, x, y, s, prop, ha, colour):
+    """Draw a line with formulas piece by piece, on one baseline: mathtext parses only the formulas
+    (parsing whole sentences as mathtext made rendering the report slow)."""
+    pieces = _segments(s, prop)
+    total = pieces[-1][1] + _width(pieces[-1][0], prop, math_ok=pieces[-1][2])
+    x0 = x - total / 2 if ha == "center" else x
+    # The top of the line is the top of its tallest piece, as for a line drawn whole with va="top".
+    ascent = max(_metrics(t, prop, m)[1] - _metrics(t, prop, m)[2] for t, _, m in pieces)
+    for text, dx, is_math in pieces:
+        fig.text(
+            x0 + dx,
+            y - ascent,
+            text,
+            fontproperties=prop,
+            ha="left",
+            va="baseline",
+            color=colour,
+            transform=pt,
+            parse_math=is_math,
+        )
+
+
 def _draw_page(ops, number: int, total: int) -> Figure:
     fig = Figure(figsize=(PAGE_W / 72, PAGE_H / 72), dpi=72)
     pt = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # points from the lower-left corner
@@ -417,9 +493,20 @@ def _draw_page(ops, number: int, total: int) -> Figure:
         kind = op[0]
         if kind == "text":
             _, x, y, s, prop, ha, colour, math_ok = op
-            fig.text(
-                x, y, s, fontproperties=prop, ha=ha, va="top", color=colour, transform=pt, parse_math=math_ok
-            )
+            if math_ok and _is_math(s):
+                _draw_math_line(fig, pt, x, y, s, prop, ha, colour)
+            else:
+                fig.text(
+                    x,
+                    y,
+                    s,
+                    fontproperties=prop,
+                    ha=ha,
+                    va="top",
+                    color=colour,
+                    transform=pt,
+                    parse_math=False,
+                )
         elif kind == "rect":
             _, x, y, w, h, fc, ec, lw = op
             fig.add_artist(Rectangle((x, y), w, h, transform=pt, facecolor=fc, edgecolor=ec, linewidth=lw))

@@ -22,9 +22,15 @@ from .pdfreport import Code, Heading, Image, Paragraph, Table
 from .report import AllSummary, _fmt, _json_safe, _sigterm_as_interrupt, _weights, to_markdown, typeset_blocks
 from .tolerances import OPT_LOSS_ATOL
 
-STEPS = ("train", "gradcheck", "critical points", "destinations", "basins", "figures", "write")
+STEPS = ("train", "gradcheck", "optimise", "critical points", "destinations", "basins", "figures", "write")
 #: Grid size of the basin map (starts per side) and half-width of its square around the trained weights.
 BASIN_GRID = 60
+#: SciPy's local optimisers and boxes for any problem: the global ones (shgo, DIRECT, annealing,
+#: ...) take minutes on 9 parameters, beyond this report's one-minute budget.
+OPT_METHODS = ("BFGS", "L-BFGS-B", "trust-exact")
+OPT_BOXES = (5.0, 10.0, 20.0, 40.0)
+#: Critical points that could not be certified, listed in the report (all are in results.json).
+MAX_UNCERTIFIED_ROWS = 3
 BASIN_HALF_WIDTH = 6.0
 
 
@@ -69,6 +75,7 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     from . import backprop
     from .check import gradcheck
     from .dynamics import critical_points, destinations, general_basin_map
+    from .optimise import optimise
     from .training import train
 
     chosen = None if params is None else _check_params(problem, params)  # before any work
@@ -77,6 +84,8 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     tick("train")
     r["gradcheck"] = gradcheck(lambda w: backprop.gradient(problem, w), problem)
     tick("gradcheck")
+    r["optimise"] = optimise(problem, boxes=OPT_BOXES, methods=OPT_METHODS)
+    tick("optimise")
     r["critical_points"] = critical_points(problem)
     tick("critical points")
     r["destinations"] = destinations(problem)
@@ -151,6 +160,16 @@ def figures(r, out: Path) -> list[tuple[str, str, tuple[str, ...]]]:
             f"uniform in [0, 1)): {run.iterations} iterations, stopped: {run.stopped}.",
         ),
         (
+            "box_trend",
+            fg.box_trend(
+                {problem.name: [(run_.box, run_.loss_mp) for run_ in r["optimise"].best_per_box()]},
+                {problem.name: None},
+                title=f"Best loss on [−B, B]ⁿ for '{problem.name}' against B",
+            ),
+            f"Best loss SciPy's local optimisers ({', '.join(OPT_METHODS)}) found with every parameter in "
+            "[-B, B], against B.",
+        ),
+        (
             "landscape",
             fg.loss_slice(problem, run.weights, (i, j), trajectory=run.trajectory),
             f"The loss over ({names[i]}, {names[j]}), every other parameter held at its trained value; "
@@ -195,6 +214,9 @@ def blocks(r, figs, command: str) -> list:
         return Image(Path(stem + ".png"), caption[stem])
 
     crit = r["critical_points"]
+    # Every certified point, and the first few others: the rest only in results.json.
+    uncertified = [c for c in crit if not c.certified][:MAX_UNCERTIFIED_ROWS]
+    shown = [c for c in crit if c.certified or any(c is u for u in uncertified)]
     dests = r["destinations"]
     bm = r["basin_map"]
     out = [
@@ -220,7 +242,22 @@ def blocks(r, figs, command: str) -> list:
         ),
         Table(("parameter", "trained value"), tuple((n, _fmt(v, 9)) for n, v in zip(names, run.weights))),
         image("training"),
-        Heading("2. Critical points", 2),
+        Heading("2. SciPy's optimisers", 2),
+        Paragraph(
+            f"Local multi-start optimisers ({', '.join(OPT_METHODS)}) on boxes [-B, B]^n; the best loss "
+            "per box, and what the numbers imply (with nothing proved about this problem, the smallest "
+            "loss seen is the reference)."
+        ),
+        Table(
+            ("B", "best loss", "method", "on boundary"),
+            tuple(
+                (f"{o.box:g}", _fmt(o.loss_hp, 10), o.method, "yes" if o.on_boundary else "no")
+                for o in r["optimise"].best_per_box()
+            ),
+        ),
+        *[Paragraph(f"- {c}.") for c in r["optimise"].conclusions],
+        image("box_trend"),
+        Heading("3. Critical points", 2),
         Paragraph(
             "Zeros of the gradient found from many starts; each is certified (a unique zero in a stated box, "
             "by the Krawczyk test in ball arithmetic) or marked as not certified, and its kind comes from "
@@ -236,11 +273,16 @@ def blocks(r, figs, command: str) -> list:
                     c.kind,
                     "yes" if c.certified else f"no ({c.reason})" if c.reason else "no",
                 )
-                for c in crit
+                for c in shown
             )
             or (("none found", "", "", "", ""),),
         ),
-        Heading("3. Where descent goes", 2),
+        *(
+            [Paragraph(f"{len(crit) - len(shown)} more points, not certified, are listed in results.json.")]
+            if len(shown) < len(crit)
+            else []
+        ),
+        Heading("4. Where descent goes", 2),
         Paragraph(
             f"Gradient descent ({dests.method}) from {dests.samples} starts drawn {dests.scheme}, at most "
             f"{dests.max_iterations} iterations each: each end is a critical point, an escape to infinity "
@@ -269,7 +311,7 @@ def blocks(r, figs, command: str) -> list:
                 for k, (name, loss) in enumerate(zip(bm.destinations, bm.destination_losses))
             ),
         ),
-        Heading("4. Gradient check", 2),
+        Heading("5. Gradient check", 2),
         Paragraph(
             "Hand-coded backprop against the exact gradient (mpmath at high precision breaks ties) and "
             "central finite differences, at points including weights up to 1e300."
@@ -321,6 +363,7 @@ def results_json(r, checks) -> dict:
             },
             "train": r["train"].to_json(),
             "gradcheck": r["gradcheck"].to_json(),
+            "optimise": r["optimise"].to_json(),
             "critical_points": [c.to_json() for c in r["critical_points"]],
             "destinations": r["destinations"].to_json(),
             "basin_map": {

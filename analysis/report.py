@@ -320,19 +320,21 @@ def blocks(r, figs) -> list:
         image("training"),
         Heading("2. What is proved", 2),
         Paragraph(
-            "Each theorem is a list of steps, each checked by SymPy (an identity reducing to 0, a sign fact, "
-            "a limit) or by rigorous ball arithmetic; a theorem is proved only when every step checks. False "
-            "variants are run through the same engine and must come out refuted with a checked "
-            "counterexample. The full proofs are in proofs.md and proofs.tex."
+            "Each theorem is a formal statement (a SymPy relation with its domain and quantifier). Step "
+            "checkers turn checked steps (an identity reducing to 0, a sign fact, a limit confirmed by ball "
+            "arithmetic, an interval certificate) into facts, and a small kernel derives the statement from "
+            "those facts by a short list of inference rules; only then is it proved. False variants go "
+            "through the same kernel and must come out refuted from a checked counterexample. The full "
+            "proofs, with each formal statement and the trusted base, are in proofs.md and proofs.tex."
         ),
         Table(
             ("lemma", "statement", "status"),
-            tuple((t.id, t.statement, t.status) for t in none_p.theorems if _is_lemma(t)),
+            tuple((t.id, t.title, t.status) for t in none_p.theorems if _is_lemma(t)),
         ),
         Table(
             ("preset", "id", "statement", "status"),
             tuple(
-                (a, t.id, t.statement, t.status)
+                (a, t.id, t.title, t.status)
                 for a in PRESET_NAMES
                 for t in P[a].theorems
                 if not _is_lemma(t)

@@ -40,6 +40,8 @@ from functools import cache
 
 import numpy as np
 
+from .errors import InputError
+
 _NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 
@@ -131,12 +133,12 @@ def from_json(cls, data: dict, **omitted):
 
     ``omitted`` gives values, as they are, for fields declared with :func:`omit`."""
     if not isinstance(data, dict):
-        raise ValueError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+        raise InputError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
     hints = _hints(cls)
     kwargs = {}
     skipped = {f.name for f in dataclasses.fields(cls) if f.init and f.metadata.get("json") == "omit"}
     if unknown := sorted(set(omitted) - skipped):
-        raise ValueError(f"{cls.__name__}: {', '.join(unknown)} can only come from the JSON data")
+        raise InputError(f"{cls.__name__}: {', '.join(unknown)} can only come from the JSON data")
     for f in dataclasses.fields(cls):
         if not f.init:
             continue
@@ -144,11 +146,11 @@ def from_json(cls, data: dict, **omitted):
             if f.name in omitted:
                 kwargs[f.name] = omitted[f.name]
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{cls.__name__}: field {f.name!r} is not in JSON; pass it to from_json")
+                raise InputError(f"{cls.__name__}: field {f.name!r} is not in JSON; pass it to from_json")
             continue
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{cls.__name__}: missing field {f.name!r}")
+                raise InputError(f"{cls.__name__}: missing field {f.name!r}")
             continue
         v, hint, how = data[f.name], hints[f.name], f.metadata.get("json")
         if how == "mapping" and isinstance(v, dict):
@@ -177,15 +179,15 @@ def _decode(v, hint, where: str):
                 return _decode(v, arm, where)
             except (TypeError, ValueError) as e:
                 errors.append(str(e))
-        raise ValueError(f"{where}: {v!r} matches none of {hint} ({'; '.join(errors)})")
+        raise InputError(f"{where}: {v!r} matches none of {hint} ({'; '.join(errors)})")
     if origin is tuple:
         args = typing.get_args(hint)
         if not isinstance(v, list | tuple):
-            raise ValueError(f"{where}: expected a list, got {type(v).__name__}")
+            raise InputError(f"{where}: expected a list, got {type(v).__name__}")
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_decode(x, args[0], where) for x in v)
         if len(args) != len(v):
-            raise ValueError(f"{where}: expected {len(args)} items, got {len(v)}")
+            raise InputError(f"{where}: expected {len(args)} items, got {len(v)}")
         return tuple(_decode(x, a, where) for x, a in zip(v, args))
     if hint is typing.Any:
         return v
@@ -199,15 +201,15 @@ def _decode(v, hint, where: str):
         if isinstance(v, str) and v in _NONFINITE:
             return _NONFINITE[v]
         if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError(f"{where}: expected a number, got {v!r}")
+            raise InputError(f"{where}: expected a number, got {v!r}")
         return float(v)
     if hint is bool:
         if not isinstance(v, bool):
-            raise ValueError(f"{where}: expected true/false, got {v!r}")
+            raise InputError(f"{where}: expected true/false, got {v!r}")
         return v
     if hint is int:
         if isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError(f"{where}: expected an integer, got {v!r}")
+            raise InputError(f"{where}: expected an integer, got {v!r}")
         return v
     if hint is str:
         if not isinstance(v, str):

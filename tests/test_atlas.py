@@ -85,7 +85,14 @@ def test_cache_key_is_content_settings_and_version():
     assert cell_key(renamed, FAST) == key  # a name is not content
     assert cell_key(preset("hidden"), FAST) != key
     assert cell_key(p, dataclasses.replace(FAST, iterations=301)) != key
-    assert len(key) == 64 and cell_seed(key) == int(key[:16], 16)
+    assert len(key) == 64
+    seed = cell_seed(p, FAST)
+    assert cell_seed(renamed, FAST) == seed and cell_seed(preset("hidden"), FAST) != seed
+    import analysis.atlas.cache as cache_module
+
+    with pytest.MonkeyPatch.context() as mp:  # edited code: a new key, the same random starts
+        mp.setattr(cache_module, "code_fingerprint", lambda: "edited")
+        assert cell_key(p, FAST) != key and cell_seed(p, FAST) == seed
     with pytest.raises(InputError):
         CellSettings(uniform_starts=-1)
     with pytest.raises(InputError):
@@ -131,7 +138,7 @@ def seed_cells():
     out = {}
     for c in grid:
         key = cell_key(c.problem, FAST)
-        out[c.column] = (c, compute_cell(c.problem, FAST, key, cell_seed(key)))
+        out[c.column] = (c, compute_cell(c.problem, FAST, key, cell_seed(c.problem, FAST)))
     return out
 
 

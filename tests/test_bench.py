@@ -24,7 +24,6 @@ def test_map_tasks_keeps_order_and_values_in_two_processes():
     assert map_tasks(call, [os.getpid] * 3, workers=1) == [os.getpid()] * 3
 
 
-@pytest.mark.slow
 def test_parallel_analysis_is_the_serial_one():
     from analysis.seed import seed_loop
 
@@ -109,3 +108,18 @@ def test_pipeline_summary_marks_a_missed_goal():
     )
     fast, slow, untimed = text.splitlines()[1:]
     assert fast.endswith("met)") and slow.endswith("MISSED)") and "goal" not in untimed
+
+
+def test_the_suite_itself_runs_with_limited_blas_threads():
+    # conftest.py asked before NumPy loaded; a count the user set is kept.
+    assert all(os.environ.get(name) for name in THREAD_ENV)
+
+
+@pytest.mark.skipif(not available("jax"), reason="the [fast] extra (jax) is not installed")
+def test_jax_backend_over_several_chunks_keeps_every_point_in_place():
+    from analysis.backends import CHUNK
+
+    p = preset("none")
+    w = np.random.default_rng(1).normal(0.0, 3.0, (CHUNK + 5, p.n_params))
+    got, ref = fused_gradient(p, "jax")(w), compiled(p).gradient(w)
+    assert np.all(np.abs(got - ref) <= GRAD_ATOL + GRAD_RTOL * np.abs(ref))

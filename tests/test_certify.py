@@ -80,6 +80,17 @@ def test_family_witness_tampered_is_refused(exact_none, tmp_path):
     assert not c.ok and "limit" in c.message
 
 
+def test_top_level_certify_is_callable_whatever_the_import_order():
+    import analysis
+    import analysis.certify as package
+    from analysis import certify as top
+
+    assert callable(package) and callable(top) and callable(analysis.certify)
+    for f in (package, top, analysis.certify):
+        with pytest.raises(ValueError, match="tol"):
+            f("none", tol=0)  # reaches the function's own argument check
+
+
 def test_result_fields_for_callers(certified):
     r, _ = certified["none"]
     js = r.to_json()
@@ -167,6 +178,41 @@ def test_perturbed_witness_exceeds_the_claimed_upper(certified):
     assert arb_loss(preset("none"), w).hi <= upper
     worse = arb_loss(preset("none"), w / 4)  # the witness pulled back out of the saturated valley
     assert worse.lo > upper
+
+
+@pytest.fixture(scope="module")
+def mixed_certificate(tmp_path_factory):
+    """A stopped run whose tree has splits, monotone reductions, natural and centred leaves."""
+    path = tmp_path_factory.mktemp("mixed") / "c.json"
+    r = certify(problem_from_flags("2-1", "none", "xor"), max_boxes=400, certificate=path)
+    kinds = {n["kind"] for n in _load(path)["nodes"]} | {n.get("form") for n in _load(path)["nodes"]}
+    assert {"split", "monotone", "leaf", "centred", "natural"} <= kinds
+    return r, path
+
+
+def test_mixed_certificate_rechecks(mixed_certificate):
+    r, path = mixed_certificate
+    assert r.status == "open" and 0 < r.lower_value <= r.upper_value
+    assert check_certificate(path).ok
+
+
+def test_monotone_direction_flipped_is_refused(mixed_certificate, tmp_path):
+    doc = _load(mixed_certificate[1])
+    node = next(n for n in doc["nodes"] if n["kind"] == "monotone")
+    node["side"] = "hi" if node["side"] == "lo" else "lo"
+    c = check_certificate(_save(doc, tmp_path / "t.json"))
+    assert not c.ok and "strict sign" in c.message
+
+
+def test_centred_bounds_raised_are_refused(mixed_certificate, tmp_path):
+    doc = _load(mixed_certificate[1])
+    raised = float.fromhex(doc["lower"]) + 1e-3
+    doc["lower"] = raised.hex()
+    for n in doc["nodes"]:
+        if n["kind"] == "leaf":
+            n["bound"] = max(float.fromhex(n["bound"]), raised).hex()
+    c = check_certificate(_save(doc, tmp_path / "t.json"))
+    assert not c.ok and "not >=" in c.message
 
 
 def test_time_limit_too_short_gives_open_valid_bracket():

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.certify.coords import coordinate_model, transform
 from analysis.certify.enclose import enclosure
 from analysis.certify.intervals import IA
-from analysis.exact import compiled
+from analysis.exact import compiled, mp_sigma, symbolic
 from analysis.network import preset
 from analysis.spec import problem_from_flags
-from analysis.tolerances import MP_DPS
 
 PROBLEMS = {name: preset(name) for name in ("none", "hidden", "output", "both")}
 PROBLEMS["xor"] = problem_from_flags("2-2-1", "all", "xor")
@@ -51,19 +53,40 @@ def _inside(enc: IA, k: int, value) -> bool:
     return mpmath.mpf(float(enc.lo[k])) <= value <= mpmath.mpf(float(enc.hi[k]))
 
 
-@pytest.mark.parametrize("name", list(PROBLEMS))
+@functools.cache
+def _mp_model(problem):
+    """L and grad L in search coordinates, and L in weights, at mpmath precision."""
+    ps, loss, grad, _ = coordinate_model(problem)
+    mods = [{"sigma": mp_sigma, "cc": lambda q0, q1, h: (1 - h) * q0 + h * q1}, "mpmath"]
+    m = symbolic(problem)
+    return sp.lambdify(ps, [loss, *grad], modules=mods), sp.lambdify(m.params, m.loss, modules=mods)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*(n for n in PROBLEMS if n != "xor"), pytest.param("xor", marks=pytest.mark.slow)],  # xor: ~12 s
+)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_enclosure_contains_exact_loss_and_gradient(name, data):
+    """Boxes are in search coordinates p (w = T p, T integer): the exact values at a point p of
+    the box, at 60 digits, lie in the enclosures; and L in p agrees with L at w = T p."""
     p = PROBLEMS[name]
-    lo, hi, w = data.draw(box_and_point(p.n_params))
+    lo, hi, pt = data.draw(box_and_point(p.n_params))
     L, G = enclosure(p).evaluate(lo, hi)
-    c = compiled(p)
-    assert _inside(L, 0, c.loss_mp(w, MP_DPS))
-    for g, exact in zip(G, c.gradient_mp(w, MP_DPS)):
-        assert _inside(g, 0, exact)
-    bb = enclosure(p).bounds(lo, hi)
-    assert mpmath.mpf(float(bb.bound[0])) <= c.loss_mp(w, MP_DPS)
+    f_p, f_w = _mp_model(p)
+    T = transform(p)
+    with mpmath.workprec(2200):  # T p exact for any floats (exponents differ by < 2100 bits)
+        w = [sum(int(T[j, k]) * mpmath.mpf(pt[k]) for k in range(p.n_params)) for j in range(p.n_params)]
+        in_p = f_p(*[mpmath.mpf(v) for v in pt])[0]
+        assert mpmath.almosteq(in_p, f_w(*w), rel_eps=mpmath.mpf(2) ** -2000)
+    with mpmath.workdps(60):
+        exact = f_p(*[mpmath.mpf(v) for v in pt])
+        assert _inside(L, 0, exact[0])
+        for g, e in zip(G, exact[1:]):
+            assert _inside(g, 0, e)
+        bb = enclosure(p).bounds(lo, hi)
+        assert mpmath.mpf(float(bb.bound[0])) <= exact[0]
 
 
 def test_centred_form_is_a_lower_bound_and_tighter_on_small_boxes():

@@ -57,6 +57,7 @@ def test_no_infimum_gives_null_and_json_keys():
     assert "optimise none" in rep.summary()
 
 
+@pytest.mark.slow
 def test_deterministic():
     a = optimise("hidden", boxes=(5, 10), infimum=sp.Rational(1, 8), methods=METHODS).to_json()
     b = optimise("hidden", boxes=(5, 10), infimum=sp.Rational(1, 8), methods=METHODS).to_json()

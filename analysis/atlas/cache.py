@@ -1,7 +1,9 @@
 """A content-addressed cache of finished atlas cells, one JSON file per cell, written atomically.
 
 A cell's key is the SHA-256 of its problem's content (network and data, not its name), the cell
-settings and the canlearn version; the cell's random seed is derived from the same key. An entry
+settings, the canlearn version and a fingerprint of canlearn's source (so an edited certifier
+never serves results of the old one). The cell's random seed comes from the content and settings
+alone, so it does not move when unrelated code does. An entry
 also carries a digest of its own result, so a truncated or edited file is rejected and recomputed.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 from ..io import atomic_write_text, dumps
@@ -33,22 +36,39 @@ def _digest(data) -> str:
     return hashlib.sha256(dumps(data).encode("utf-8")).hexdigest()
 
 
+@cache
+def code_fingerprint() -> str:
+    """SHA-256 over canlearn's own Python source files (paths and bytes), read once per process."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def content_digest(problem: Problem, settings: CellSettings) -> str:
+    """What the cell computes: the problem's content and the settings (no code, no version)."""
+    return _digest({"problem": problem_content(problem), "settings": settings.to_json()})
+
+
 def cell_key(problem: Problem, settings: CellSettings) -> str:
+    """The cache key: what the cell computes, and the code that computes it."""
     from .. import __version__
 
     return _digest(
         {
             "canlearn": __version__,
+            "code": code_fingerprint(),
+            "content": content_digest(problem, settings),
             "format": CACHE_FORMAT,
-            "problem": problem_content(problem),
-            "settings": settings.to_json(),
         }
     )
 
 
-def cell_seed(key: str) -> int:
-    """The cell's random seed: the first 64 bits of its key."""
-    return int(key[:16], 16)
+def cell_seed(problem: Problem, settings: CellSettings) -> int:
+    """The cell's random seed: 64 bits of its content digest (independent of order and of code edits)."""
+    return int(content_digest(problem, settings)[:16], 16)
 
 
 class CellCache:

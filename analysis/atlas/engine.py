@@ -133,7 +133,7 @@ def run_cells(
                     problems[key],
                     settings,
                     key,
-                    cell_seed(key),
+                    cell_seed(problems[key], settings),
                     key=f"atlas-cell-{key}",
                     retries=retries,
                     pure=False,

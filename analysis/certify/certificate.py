@@ -23,10 +23,10 @@ import sympy as sp
 
 from ..errors import InputError
 from ..exact import sigma
-from ..io import atomic_write_text, dumps
+from ..io import atomic_write_text
 from ..network import Dataset, Layer, Network, Problem
 from ..tolerances import CERT_CHECK_PREC
-from .coords import coord_names, coordinate_model, transform
+from .coords import cc, coord_names, coordinate_model, transform
 
 FORMAT = "canlearn-certificate"
 VERSION = 1
@@ -92,7 +92,12 @@ def write_certificate(path, problem: Problem, lower: float, upper: dict, nodes) 
         "upper": upper,
         "nodes": [node_json(i, nd) for i, nd in enumerate(nodes)],
     }
-    atomic_write_text(path, dumps(doc))
+    # Compact, one node per line: json's C encoder (indent would fall back to pure Python, ~10 s
+    # for 10^5 nodes); sorted keys keep the bytes deterministic.
+    head = {k: v for k, v in doc.items() if k != "nodes"}
+    lines = [json.dumps(n, sort_keys=True, separators=(",", ":"), allow_nan=False) for n in doc["nodes"]]
+    body = json.dumps(head, sort_keys=True, indent=1, allow_nan=False)[:-2]
+    atomic_write_text(path, body + ',\n "nodes": [\n' + ",\n".join(lines) + "\n ]\n}\n")
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -188,6 +193,16 @@ def _ev(e, env):
     if isinstance(e, sigma):
         x = _ev(e.args[0], env)
         return 1 / (1 + iv.exp(-x))
+    if isinstance(e, cc):  # (1 - h) q0 + h q1, h in [0, 1]: see coords.cc
+        q0, q1, h = (_ev(a, env) for a in e.args)
+        h_lo, h_hi = max(h.a, 0), min(h.b, 1)
+
+        def at(t, a, b):  # set-based: a zero weight kills an infinite endpoint
+            return (0 if t == 1 else (1 - t) * a) + (0 if t == 0 else t * b)
+
+        lo = min(at(h_lo, q0.a, q1.a).a, at(h_hi, q0.a, q1.a).a)
+        hi = max(at(h_lo, q0.b, q1.b).b, at(h_hi, q0.b, q1.b).b)
+        return iv.mpf([lo, hi])
     raise CertificateError(f"cannot evaluate {type(e).__name__} in the certificate check")
 
 
@@ -333,13 +348,13 @@ def _leaf_bound_ok(prog: _IvProgram, box, lower: float) -> bool:
         return True
     if not all(math.isfinite(a) and math.isfinite(b) for a, b in box):
         return False
-    # Centred form: L(c) + sum_i dL/dw_i(box) * (box_i - c_i), c the (exact) midpoint.
+    # Centred form: L(c) + sum_i dL/dp_i(box) * (box_i - c_i), for any point c of the box (the
+    # mean value theorem holds for every c in the box; the float midpoint, clipped into it).
     iv = mpmath.iv
-    c = [(Fraction(a) + Fraction(b)) / 2 for a, b in box]
-    cbox = [(float(x), float(x)) if Fraction(float(x)) == x else (a, b) for x, (a, b) in zip(c, box)]
-    total = prog.run(cbox)[0]
-    for g, (a, b), (ca, _) in zip(vals[1:], box, cbox):
-        total = total + g * (iv.mpf([a, b]) - ca)
+    c = [min(max(a + (b - a) / 2, a), b) for a, b in box]
+    total = prog.run([(x, x) for x in c])[0]
+    for g, (a, b), x in zip(vals[1:], box, c):
+        total = total + g * (iv.mpf([a, b]) - x)
     return bool(total.a >= lower)
 
 

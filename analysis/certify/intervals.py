@@ -201,6 +201,22 @@ def sigma(x):
     return x.sigma() if isinstance(x, IA) else sigmoid(x)
 
 
+def cc(q0, q1, h):
+    """(1 - h) q0 + h q1 for h in [0, 1]: increasing in q0 and q1, linear in h, so its range is
+    taken at h's endpoints with q's lower (upper) ends; 0 * inf = 0 where h is exactly 0 or 1."""
+    q0, q1, h = lift(q0), lift(q1), lift(h)
+    lo_h = np.clip(h.lo, 0.0, 1.0)
+    hi_h = np.clip(h.hi, 0.0, 1.0)
+
+    def at(t, a, b):
+        t = IA.point(t)
+        return (1 - t) * IA.point(a) + t * IA.point(b)
+
+    lo = np.minimum(at(lo_h, q0.lo, q1.lo).lo, at(hi_h, q0.lo, q1.lo).lo)
+    hi = np.maximum(at(lo_h, q0.hi, q1.hi).hi, at(hi_h, q0.hi, q1.hi).hi)
+    return IA(lo, hi)
+
+
 def hull(boxes_lo: np.ndarray, boxes_hi: np.ndarray) -> list[IA]:
     """Boxes (n_boxes, n) as n coordinate intervals, each over the boxes."""
     return [IA(boxes_lo[:, i], boxes_hi[:, i]) for i in range(boxes_lo.shape[1])]

@@ -67,6 +67,7 @@ class CertifyResult:
     seconds: float
     message: str
     certificate: str | None = None
+    stopped: str = ""  # "" or the limit that stopped the search: max_boxes | time_limit
 
     def to_json(self) -> dict:
         out = dict(self.__dict__)

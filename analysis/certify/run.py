@@ -124,6 +124,8 @@ def certify(
 
     # 1. Upper bound: a local minimiser, checked in arb; exactly 0 by the lemma where it separates.
     w, _ = local_minimise(problem, starts(problem))
+    if w is None:  # every local search overflowed: any finite point is a (weak) witness
+        w = np.zeros(problem.n_params)
     upper, kind, family = _arb_upper(problem, w), "point", None
     if binary and separates(problem, w):
         upper, kind = Fraction(0), "lemma"
@@ -222,6 +224,7 @@ def certify(
         seconds=round(time.monotonic() - t0, 3),
         message=msg,
         certificate=None if certificate is None else str(certificate),
+        stopped=bnb.stopped,
     )
 
 

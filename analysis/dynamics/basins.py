@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from ..network import Problem
 from ..results import Result
 from ..tolerances import BASIN_CONFIDENCE, CRIT_DEDUPE
@@ -125,12 +126,12 @@ def basin_map(
     k = problem.n_params
     i, j = (int(p) for p in params)
     if not (0 <= i < k and 0 <= j < k and i != j):
-        raise ValueError(f"params: expected two different indices in 0..{k - 1}, got {params!r}")
+        raise InputError(f"params: expected two different indices in 0..{k - 1}, got {params!r}")
     if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n: expected an integer >= 2, got {n!r}")
+        raise InputError(f"n: expected an integer >= 2, got {n!r}")
     fixed = np.zeros(k) if fixed is None else np.asarray(fixed, dtype=float)
     if fixed.shape != (k,):
-        raise ValueError(f"fixed: expected {k} values (one per parameter), got shape {fixed.shape}")
+        raise InputError(f"fixed: expected {k} values (one per parameter), got shape {fixed.shape}")
     xs, ys = grid_axis(extent[0], extent[1], n), grid_axis(extent[2], extent[3], n)
     starts = grid_starts(problem, (i, j), fixed, xs, ys)
     crit = critical_points(problem)
@@ -144,7 +145,7 @@ def basin_map(
     labels = np.full(len(starts), -1, dtype=np.int64)
     if classify is not None:
         if names is None or kinds is None or len(names) != len(kinds):
-            raise ValueError(
+            raise InputError(
                 "names, kinds: a commit rule needs the name and kind of each label's destination"
             )
         labels[run] = d.labels

@@ -24,6 +24,7 @@ import sympy as sp
 from flint import arb
 from sympy.printing.pycode import MpmathPrinter
 
+from ..errors import InputError
 from ..exact import compiled, reduces_to_zero, symbolic
 from ..network import Problem
 from ..results import Result
@@ -338,9 +339,9 @@ def critical_points(problem, seed: int = 0, starts: int | None = None, radius: f
     Hessian vanishes numerically are not critical points of interest and are left out.
     """
     if starts is not None and (not isinstance(starts, int) or isinstance(starts, bool) or starts < 1):
-        raise ValueError(f"starts: expected a positive integer, got {starts!r}")
+        raise InputError(f"starts: expected a positive integer, got {starts!r}")
     if not (isinstance(radius, int | float) and np.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
+        raise InputError(f"radius: expected a positive finite number, got {radius!r}")
     return _critical_points(_as_problem(problem), seed, starts, float(radius))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, special
 
+from ..errors import InputError
 from ..exact import compiled
 from ..network import Problem
 from ..numerics import sigmoid
@@ -58,7 +59,7 @@ def wilson(hits: int, n: int, confidence: float = BASIN_CONFIDENCE) -> tuple[flo
 def init_points(scheme: str, n_samples: int, n_params: int, seed: int) -> np.ndarray:
     """Starts drawn by one of INIT_SCHEMES (a fixed stream per scheme)."""
     if scheme not in INIT_SCHEMES:
-        raise ValueError(f"scheme: expected one of {', '.join(INIT_SCHEMES)}, got {scheme!r}")
+        raise InputError(f"scheme: expected one of {', '.join(INIT_SCHEMES)}, got {scheme!r}")
     rng = np.random.default_rng([seed, INIT_SCHEMES.index(scheme)])
     if scheme == "uniform[0,1)":
         return rng.random((n_samples, n_params))
@@ -87,7 +88,7 @@ def descend(problem: Problem, starts, classify=None, method: str = "gd", max_ite
     over the same total time, RATE * CHECK per chunk. L is checked every chunk: a rise is counted.
     """
     if method not in METHODS:
-        raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     comp = compiled(problem)
     n = problem.n_params
     if classify is None:
@@ -355,7 +356,7 @@ def destinations(
     problem = _as_problem(problem)
     if starts is None:
         if not isinstance(n_samples, int) or n_samples < 1:
-            raise ValueError(f"n_samples: expected a positive integer, got {n_samples!r}")
+            raise InputError(f"n_samples: expected a positive integer, got {n_samples!r}")
         starts = init_points(scheme, n_samples, problem.n_params, seed)
     else:
         scheme = "given"

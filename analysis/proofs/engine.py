@@ -44,9 +44,8 @@ from .statements import KIND_SETS, At, ForAll, LimitIs, domain, normal_form, rel
 from .statements import Monotone as MonotoneStmt
 from .statements import Not as NotStmt
 
-PROVED, REFUTED, UNPROVED = "proved", "refuted", "unproved"
-
-# Lemmas the sign and identity checkers rely on; a step using them fails unless they are proved.
+# Lemmas whose content a check relies on, named in its "uses" (they are part of the trusted base;
+# lemmas.py derives them, L1, L2 and L5 without the sigma encoding).
 DEFINITION, RANGE, DERIVATIVE, EXP_MONO, MONOTONE_SIGMA = "L1", "L2", "L3", "L5", "L6"
 
 

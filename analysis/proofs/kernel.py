@@ -64,9 +64,6 @@ def _make():
         def __reduce__(self):
             raise TypeError("facts cannot be copied or pickled")
 
-        def __repr__(self):
-            return f"Fact({self.rule}: {self.stmt.text()})"
-
     def mint(stmt, rule, premises=(), check="", comment=""):
         if isinstance(stmt, ForAll):
             _well_formed(stmt)
@@ -114,22 +111,19 @@ def _opaque(e: sp.Expr, memo: dict) -> sp.Expr:
 
 
 def same_relation(r1, r2) -> bool:
-    (o1, e1), (o2, e2) = normal_form(r1), normal_form(r2)
-    memo: dict = {}
-    d = _opaque(e1, memo) - _opaque(e2, memo)
-    s = _opaque(e1, memo) + _opaque(e2, memo)
-    return o1 == o2 and (reduces_to_zero(d) or (o1 == "=" and reduces_to_zero(s)))
+    (o1, e1), (o2, e2), memo = normal_form(r1), normal_form(r2), {}
+    a, b = _opaque(e1, memo), _opaque(e2, memo)
+    return o1 == o2 and (reduces_to_zero(a - b) or (o1 == "=" and reduces_to_zero(a + b)))
 
 
 def _same_domain(a: ForAll, b: ForAll) -> bool:
     """Both well formed (every free symbol quantified), equal sets on shared symbols; a symbol only
     one side quantifies ranges over a nonempty set (then for all v in S: P is P)."""
     da, db = dict(a.domain), dict(b.domain)
-    closed = a.relation.free_symbols <= set(da) and b.relation.free_symbols <= set(db)
-    shared = closed and all(da[v] == db[v] for v in set(da) & set(db))
-    return shared and all(
-        w.is_empty is False
-        for w in (*(da[v] for v in set(da) - set(db)), *(db[v] for v in set(db) - set(da)))
+    if not (a.relation.free_symbols <= set(da) and b.relation.free_symbols <= set(db)):
+        return False
+    return all(
+        da[v] == db[v] if v in da and v in db else {**da, **db}[v].is_empty is False for v in {*da, *db}
     )
 
 
@@ -248,12 +242,8 @@ def _member(e, where: sp.Set, dom: dict, members) -> str:
         _need(e.is_extended_real is True and e.is_finite is True, f"{e} is not known to be real")
         return "real by SymPy's assumptions"
     _need(isinstance(where, sp.Interval), f"cannot check membership in {where}")
-    needs = []
-    if where.start.is_finite:
-        needs.append((">" if where.left_open else ">=", e - where.start))
-    if where.end.is_finite:
-        needs.append((">" if where.right_open else ">=", where.end - e))
-    for o, gap in needs:
+    ends = ((where.start, where.left_open, e - where.start), (where.end, where.right_open, where.end - e))
+    for o, gap in [(">" if open_ else ">=", gap) for end, open_, gap in ends if end.is_finite]:
         _need(any(_member_fact(m, o, gap, dom) for m in members), f"no membership fact for {gap} {o} 0")
     return "membership facts"
 
@@ -309,8 +299,7 @@ def not_attained(strict, f, where, value, comment="") -> Fact:
 
 
 def _binary(problem) -> tuple:
-    m = symbolic(problem)
-    ts = [d for ds in problem.data.targets for d in ds]
+    m, ts = symbolic(problem), [d for ds in problem.data.targets for d in ds]
     _need(all(len(z) == 1 for z in m.outputs) and set(ts) <= {0, 1}, "needs one output and 0/1 targets")
     return m, ts
 
