@@ -8,7 +8,8 @@ The public API, for analysis scripts::
 __version__ = "0.1.0"
 
 # Every public name is imported on first use, so that ``import analysis`` (and ``canlearn
-# --help``/``--version``) loads neither NumPy, SciPy nor SymPy. The functions optimise() and
+# --help``/``--version``) loads neither NumPy, SciPy nor SymPy: add new names here, never as an
+# import at the top (tests/test_startup.py checks). The functions optimise() and
 # dynamics() are not re-exported: they share their modules' names, and `import analysis.dynamics`
 # must give the module. Use `from analysis.optimise import optimise` and
 # `from analysis.dynamics import dynamics`.

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="prove what each preset can and cannot do (SymPy + interval arithmetic)",
         formatter_class=fmt,
     )
-    pr.add_argument("--arch", choices=arch_all, default="all", help="network preset")
+    add_problem_args(pr, default="all", allow_all=True)
     pr.add_argument(
         "--out",
         type=_folder,
@@ -371,43 +371,59 @@ def _many(reports, single: bool):
 def _prove(args):
     from .proofs import prove, render_latex, render_markdown
 
+    problems = resolve_problems(args)
+    for p in problems:
+        if not _is_preset(p):
+            raise UsageError(
+                f"prove: the kernel-checked theorems cover the seed's presets only, not {p.name!r}; "
+                "`canlearn certify` proves inf L for any problem"
+            )
     out = _out_dir(args.out) if args.out is not None else None
-    reports = [prove(a) for a in _archs(args.arch)]
+    reports = [prove(p.name) for p in problems]
     if out is not None:
         from .io import atomic_write_text
 
         atomic_write_text(out / "proofs.md", render_markdown(reports))
         atomic_write_text(out / "proofs.tex", render_latex(reports))
-    payload, text = _many(reports, args.arch != "all")
+    payload, text = _many(reports, len(problems) == 1)
     ok = all(t.status == t.expected for r in reports for t in r.theorems)
     return payload, text, (0 if ok else 1)
 
 
-def _optimise(args):
+def _optimise_one(p, boxes):
+    """One problem's optimise report, against its proved infimum (a parallel task: see _optimise)."""
     from .optimise import optimise
     from .proofs import prove
 
+    proved = prove(p.name) if _is_preset(p) else None  # hand-proved theorems exist for presets only
+    return optimise(
+        _sugar(p),
+        boxes=boxes,
+        infimum=proved.infimum_value if proved else None,
+        infimum_attained=proved.infimum_attained if proved else None,
+    )
+
+
+def _optimise(args):
+    from functools import partial
+
+    from .parallel import map_tasks
+
     problems = resolve_problems(args)
-    reports = []
-    for p in problems:
-        proved = prove(p.name) if _is_preset(p) else None  # hand-proved theorems exist for presets only
-        reports.append(
-            optimise(
-                _sugar(p),
-                boxes=args.boxes,
-                infimum=proved.infimum_value if proved else None,
-                infimum_attained=proved.infimum_attained if proved else None,
-            )
-        )
+    # Independent problems in parallel processes; the reports are the ones a serial run makes.
+    task = partial(_optimise_one, boxes=args.boxes)
+    reports = map_tasks(task, problems, preload=["analysis.optimise", "analysis.proofs"])
     payload, text = _many(reports, len(problems) == 1)
     return payload, text, (0 if all(r.agrees is not False for r in reports) else 1)
 
 
 def _dynamics(args):
     from .dynamics import dynamics
+    from .parallel import map_tasks
 
     problems = resolve_problems(args)
-    return _many([dynamics(_sugar(p)) for p in problems], len(problems) == 1)
+    # Independent problems in parallel processes; the reports are the ones a serial run makes.
+    return _many(map_tasks(dynamics, [_sugar(p) for p in problems]), len(problems) == 1)
 
 
 def _add_atlas_parser(sub, fmt, json_help) -> None:

@@ -128,7 +128,10 @@ def _runs(tokens: list[str]) -> list[tuple[int, int]]:
         k = kinds[i]
         starts = k == "math" or (k == "num" and _starts_formula(kinds, i))
         starts |= (
-            k == "op" and i + 1 < n and kinds[i + 1] in ("math", "num") and tokens[i] in ("-", "−", "->", "→", "<=", ">=", "<", ">", "≤", "≥")
+            k == "op"
+            and i + 1 < n
+            and kinds[i + 1] in ("math", "num")
+            and tokens[i] in ("-", "−", "->", "→", "<=", ">=", "<", ">", "≤", "≥")
         )
         starts |= k == "open" and i + 1 < n and kinds[i + 1] in ("math", "num", "open", "op")
         if not starts:

@@ -55,12 +55,15 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def map_tasks(fn: Callable[[Any], Any], items: Iterable, workers: int | None = None) -> list:
+def map_tasks(
+    fn: Callable[[Any], Any], items: Iterable, workers: int | None = None, preload: Iterable[str] = ()
+) -> list:
     """``[fn(x) for x in items]``, computed in up to ``workers`` processes, in input order.
 
     ``fn`` and the items must be picklable (module-level functions, ``functools.partial`` of
     them); so must the results. Put the longest tasks first: they are started in input order.
-    With one worker or one item nothing is spawned.
+    With one worker or one item nothing is spawned. ``preload``: more modules for the forkserver
+    to import once (those of ``fn`` and of the partials are imported anyway).
     """
     items = list(items)
     n = default_workers() if workers is None else int(workers)
@@ -73,7 +76,7 @@ def map_tasks(fn: Callable[[Any], Any], items: Iterable, workers: int | None = N
 
     ctx = multiprocessing.get_context("forkserver")
     # The forkserver imports the tasks' modules once (SymPy, SciPy: seconds), before any fork.
-    ctx.set_forkserver_preload(_task_modules(fn, items))
+    ctx.set_forkserver_preload(sorted({*_task_modules(fn, items), *preload}))
     # On any error or interrupt (Ctrl-C, or SIGTERM turned into one) the with-block terminates
     # the workers at once instead of waiting for their tasks; they leave Ctrl-C to this process.
     with ctx.Pool(n, initializer=_ignore_sigint) as pool:
@@ -88,7 +91,7 @@ def _ignore_sigint() -> None:
 
 def _task_modules(fn, items) -> list[str]:
     """The package's modules that ``fn`` and the ``functools.partial`` items come from."""
-    funcs = [fn] + [x.func for x in items if isinstance(x, partial)]
+    funcs = [x.func if isinstance(x, partial) else x for x in [fn, *items]]
     names = {getattr(f, "__module__", None) or "" for f in funcs}
     return sorted(m for m in names if m.split(".")[0] == __package__)
 

@@ -334,10 +334,7 @@ def blocks(r, figs) -> list:
         Table(
             ("preset", "id", "statement", "status"),
             tuple(
-                (a, t.id, t.title, t.status)
-                for a in PRESET_NAMES
-                for t in P[a].theorems
-                if not _is_lemma(t)
+                (a, t.id, t.title, t.status) for a in PRESET_NAMES for t in P[a].theorems if not _is_lemma(t)
             ),
         ),
         image("output_bound"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -223,6 +224,14 @@ def test_time_limit_too_short_gives_open_valid_bracket():
     pts = np.random.default_rng(1).normal(0, 5, (2000, p.n_params))
     assert r.lower_value <= float(np.min(compiled(p).loss(pts)))
     assert r.upper_value >= float(arb_loss(p, r.witness["point"]).lo.mid())
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_bar_on_a_terminal_only_when_asked(progress, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    certify(problem_from_flags("2-1", "none", "xor"), max_boxes=600, progress=progress)
+    err = capsys.readouterr().err
+    assert ("box/s" in err and "lower" in err) == progress
 
 
 def test_max_boxes_stop_is_open_never_closed(tmp_path):
