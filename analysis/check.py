@@ -9,17 +9,30 @@ differences of the loss are the third, independent witness, used at moderate wei
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 
 from . import validate
 from .errors import InputError, InputTypeError
-from .exact import compiled
+from .exact import compiled, mp_sigma
 from .network import Problem
 from .numerics import as_points
 from .results import Result
-from .tolerances import FD_ATOL, FD_MAX_ABS_WEIGHT, FD_RTOL, FD_STEP, GRAD_ATOL, GRAD_RTOL
+from .tolerances import (
+    FD_ATOL,
+    FD_MAX_ABS_WEIGHT,
+    FD_RTOL,
+    FD_STEP,
+    GRAD_ATOL,
+    GRAD_RTOL,
+    MP_DPS,
+    PREACT_ATOL,
+    PREACT_RTOL,
+    PREACT_SATURATION,
+)
 
 _EXTREMES = np.array([0.0, 1e-300, 1.0, 50.0, 1e3, 1e10, 1e300])
 
@@ -37,6 +50,91 @@ def sample_points(problem: Problem, n: int, seed: int = 0) -> np.ndarray:
     log = rng.choice([-1.0, 1.0], (n_log, p)) * 10.0 ** rng.uniform(-3, 3, (n_log, p))
     ext = rng.choice([-1.0, 1.0], (n_ext, p)) * rng.choice(_EXTREMES, (n_ext, p))
     return np.concatenate([normal, log, ext])[:n]
+
+
+def ill_conditioned(problem: Problem, pts) -> np.ndarray:
+    """Per point: does float cancellation in some pre-activation make any float gradient wrong?
+
+    A pre-activation a = sum_i W_i h_i + b is taken along the exact forward pass (mpmath, h exact):
+    the point is ill-conditioned when the float sum of the float terms fl(W_i fl(h_i)), b, added in
+    the written order, reversed, or by rising or falling magnitude, misses the exact a by more than
+    PREACT_ATOL + PREACT_RTOL |a|, unless both lie beyond +-PREACT_SATURATION with one sign (sigma'
+    is 0 in floats either way). At (-1e300, -1e10, 1e300) on a 2-1 AND neuron, input (1, 1) sums
+    to 0 in floats but is -1e10: every float forward pass sees sigma = 1/2 where the exact one is 0.
+    Other orders of summation are not tried; a float code that adds in one of them can still lose
+    digits at a point not flagged (it then fails the check, it is not excused).
+    """
+    problem = validate.problem(problem)
+    pts = np.atleast_2d(as_points(pts, problem.n_params))
+    out = np.zeros(len(pts), dtype=bool)
+    for i in np.flatnonzero(_may_cancel(problem, pts)):
+        out[i] = _cancels(problem, pts[i])
+    return out
+
+
+def _may_cancel(problem: Problem, pts: np.ndarray) -> np.ndarray:
+    """A cheap, conservative filter: a float sum of n terms misses the exact one by at most about
+    n eps sum |t_i|; where that (doubled, h rounding included) is within PREACT_ATOL, no order loses."""
+    bound = np.abs(problem.data.X).max(axis=0)  # |h_i| per input; sigmoid outputs are <= 1
+    may = np.zeros(len(pts), dtype=bool)
+    with np.errstate(over="ignore"):
+        for W, b in problem.network.unpack(pts):
+            size = np.abs(W) @ bound + (0.0 if b is None else np.abs(b))
+            n_terms = W.shape[-1] + (b is not None)
+            may |= np.any(2 * (n_terms + 2) * np.finfo(float).eps * size > PREACT_ATOL, axis=-1)
+            bound = np.ones(W.shape[-2])
+    return may
+
+
+def _cancels(problem: Problem, w: np.ndarray) -> bool:
+    """The exact test of :func:`ill_conditioned` at one point."""
+    # Enough digits that the exact sum of terms up to max|w| max|x| is known far below PREACT_ATOL.
+    top = float(np.max(np.abs(w))) * max(1.0, float(np.abs(problem.data.X).max()))
+    dps = MP_DPS + int(math.ceil(math.log10(max(top, 1.0))))
+    layers = problem.network.unpack(w)
+    with mpmath.workdps(dps):
+        for x in problem.data.inputs:
+            h = [mpmath.mpf(float(v)) for v in x]
+            for W, b in layers:
+                hf = [float(v) for v in h]
+                nxt = []
+                for o in range(W.shape[0]):
+                    terms = [float(W[o, k]) * hf[k] for k in range(len(hf))]
+                    exact = mpmath.fsum(mpmath.mpf(float(W[o, k])) * h[k] for k in range(len(h)))
+                    if b is not None:
+                        terms.append(float(b[o]))
+                        exact += mpmath.mpf(float(b[o]))
+                    if any(_loses(exact, a) for a in _float_sums(terms)):
+                        return True
+                    nxt.append(_sigma_at(exact, dps))
+                h = nxt
+    return False
+
+
+def _sigma_at(t, dps: int):
+    """sigma at the working precision; beyond |t| ~ dps ln 10 it is 0 or 1 to that precision, and
+    mpmath's exp of a huge argument (|t| up to 1e300) costs milliseconds."""
+    if abs(t) > (dps + 10) * math.log(10):
+        return mpmath.mpf(int(t > 0))
+    return mp_sigma(t)
+
+
+def _float_sums(terms: list[float]):
+    """The float sum of ``terms`` added left to right in four orders (nan, from inf - inf, skipped:
+    float code that meets it rescales, as backprop does)."""
+    by_size = sorted(terms, key=abs)
+    for order in (terms, terms[::-1], by_size, by_size[::-1]):
+        s = 0.0
+        for t in order:
+            s += t
+        if not math.isnan(s):
+            yield s
+
+
+def _loses(exact, a: float) -> bool:
+    if min(abs(exact), abs(a)) >= PREACT_SATURATION and (exact > 0) == (a > 0):
+        return False
+    return bool(abs(mpmath.mpf(a) - exact) > PREACT_ATOL + PREACT_RTOL * abs(exact))
 
 
 def _rel(err, ref):
@@ -64,8 +162,10 @@ class ParamCheck(Result):
 class GradcheckResult(Result):
     """Outcome of :func:`gradcheck`; ``message`` names the failing parameters side by side.
 
-    The error maxima are over the points where ``fn`` returned finite numbers; ``nonfinite_points``
-    counts the others (any of them fails the check)."""
+    The error maxima are over the compared points where ``fn`` returned finite numbers;
+    ``nonfinite_points`` counts the others (any of them fails the check). ``ill_conditioned_points``
+    counts the points left out of the comparison (see :func:`ill_conditioned`); if every point is
+    one of them, nothing was checked and ``passed`` is False."""
 
     arch: str
     points: int
@@ -76,16 +176,27 @@ class GradcheckResult(Result):
     per_parameter: tuple[ParamCheck, ...]
     message: str
     nonfinite_points: int = 0
+    ill_conditioned_points: int = 0
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        head = f"GradcheckResult({self.arch!r}: {verdict} on {self.points} point{'s' * (self.points != 1)}"
+        n = self.points - self.ill_conditioned_points
+        head = f"GradcheckResult({self.arch!r}: {verdict} on {n} point{'s' * (n != 1)}"
+        ill = self.ill_conditioned_points
+        tail = (
+            f"; {ill} ill-conditioned point{'s' * (ill != 1)} (float cancellation in a pre-activation)"
+            " not compared)"
+            if ill
+            else ")"
+        )
         bad = self.nonfinite_points
         if self.max_abs_error is None:
-            return f"{head}, gradient not finite at any point)"
+            what = "gradient not finite at any point" if bad else "no point compared"
+            return f"{head}, {what}{tail}"
         where = f", gradient not finite at {bad} of them; at the others" if bad else ","
         return (
-            f"{head}{where} max abs error {self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g})"
+            f"{head}{where} max abs error {self.max_abs_error:.3g}, "
+            f"max rel error {self.max_rel_error:.3g}{tail}"
         )
 
 
@@ -169,6 +280,12 @@ def gradcheck(
     ``vectorized`` is False. ``problem`` is a Problem or a preset name. Points default to
     :func:`sample_points` (extremes included); at most 10^6 points. Bad arguments, and a ``fn``
     that raises or returns the wrong shape, give an InputError (a ValueError) naming the argument.
+
+    Points where float cancellation in a pre-activation makes every float gradient wrong
+    (:func:`ill_conditioned`) are not compared, only counted: there a correct float ``fn`` and a
+    wrong one cannot be told apart, so a bug that shows only at such points is not caught. ``fn``
+    must still return finite numbers there. Everywhere else (extreme weights included) ``fn`` is
+    compared with the exact gradient, and at moderate weights with finite differences.
     """
     _check_fn(fn, problem)
     problem = validate.problem(problem)
@@ -187,13 +304,16 @@ def gradcheck(
     finite = np.isfinite(analytic)
     ref = comp.gradient(pts)
     bad = ~finite | (np.abs(analytic - ref) > atol + rtol * np.abs(ref))
-    for i in np.flatnonzero(bad.any(axis=1)):
+    # Float cancellation in a pre-activation: no float gradient (the reference's neither) is judged there.
+    ill = ill_conditioned(problem, pts)
+    for i in np.flatnonzero(bad.any(axis=1) & ~ill):
         # Tie-breaker: the exact gradient at high precision replaces the float reference.
         ref[i] = exact_gradient(problem, pts[i])
     err = np.where(finite, np.abs(analytic - ref), np.inf)
-    ok = err <= atol + rtol * np.abs(ref)
+    ok = (err <= atol + rtol * np.abs(ref)) | (ill[:, None] & finite)
+    compared = finite & ~ill[:, None]
 
-    moderate = np.all(np.abs(pts) <= FD_MAX_ABS_WEIGHT, axis=1)
+    moderate = np.all(np.abs(pts) <= FD_MAX_ABS_WEIGHT, axis=1) & ~ill
     fd_pts = pts[moderate]
     fd = finite_differences(problem, fd_pts)
     fd_err = np.where(finite[moderate], np.abs(analytic[moderate] - fd), np.inf)
@@ -202,7 +322,7 @@ def gradcheck(
     checks, lines = [], []
     fd_finite = finite[moderate]
     for j, name in enumerate(problem.param_names):
-        fin = finite[:, j]
+        fin = compared[:, j]
         # The worst point: the largest error where fn is finite, else the first non-finite one.
         worst = int(np.argmax(np.where(fin, err[:, j], -1.0))) if fin.any() else 0
         passed = bool(ok[:, j].all() and fd_ok[:, j].all())
@@ -217,15 +337,19 @@ def gradcheck(
                 fd_max_abs_error=_finite_max(fd_err[:, j], fd_finite[:, j], empty=0.0),
                 fd_max_rel_error=_finite_max(_rel(fd_err[:, j], fd[:, j]), fd_finite[:, j], empty=0.0),
                 passed=passed,
-                nonfinite_points=int(np.sum(~fin)),
+                nonfinite_points=int(np.sum(~finite[:, j])),
             )
         )
         if not passed:
             lines.append(
                 _failure_line(name, j, pts, analytic, ref, ok, fd_pts, analytic[moderate], fd, fd_ok)
             )
-    passed = all(c.passed for c in checks)
-    message = "all parameters agree" if passed else "; ".join(lines)
+    n_ill = int(ill.sum())
+    passed = all(c.passed for c in checks) and n_ill < len(pts)
+    if n_ill == len(pts):
+        message = f"no point compared: all {n_ill} are ill-conditioned (float cancellation in a pre-activation)"
+    else:
+        message = "all parameters agree" if passed else "; ".join(lines)
     return GradcheckResult(
         arch=problem.name,
         points=len(pts),
@@ -236,6 +360,7 @@ def gradcheck(
         per_parameter=tuple(checks),
         message=message,
         nonfinite_points=int(np.sum(~finite.all(axis=1))),
+        ill_conditioned_points=n_ill,
     )
 
 

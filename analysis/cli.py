@@ -691,6 +691,11 @@ def _add_certify_parsers(sub, fmt, json_help) -> None:
     ce.add_argument(
         "--exact", action="store_true", help="also try an exact upper bound (SymPy limit along a ray)"
     )
+    ce.add_argument(
+        "--smt",
+        action="store_true",
+        help="also cross-check 'L >= lower' and 'not separable' with z3 (the [smt] extra; off by default)",
+    )
     ce.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     ce.add_argument("--json", action="store_true", help=json_help)
     cc = sub.add_parser(
@@ -721,6 +726,7 @@ def _certify(args):
             progress=not args.no_progress,
             certificate=args.certificate,
             exact=args.exact,
+            smt=args.smt,
         )
         for p in problems
     ]

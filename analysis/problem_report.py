@@ -2,8 +2,9 @@
 seed's: figures, results.json, report.md and report.pdf, written into the output folder as one set.
 
 It runs what applies to every problem: gradient descent from the seed-style start, the gradient
-check, the certified critical points, where descent goes from many starts, and a basin map and a
-slice of the loss over two chosen parameters (the others held at the trained weights).
+check, a certified bracket on inf L over all real weights (``certify``), the certified critical
+points, where descent goes from many starts, and a basin map and a slice of the loss over two
+chosen parameters (the others held at the trained weights).
 """
 
 from __future__ import annotations
@@ -19,10 +20,31 @@ from .io import atomic_write_text, dumps, output_set
 from .network import Problem
 from .notation import pretty
 from .pdfreport import Code, Heading, Image, Paragraph, Table
-from .report import AllSummary, _fmt, _json_safe, _sigterm_as_interrupt, _weights, to_markdown, typeset_blocks
-from .tolerances import OPT_LOSS_ATOL
+from .report import (
+    AllSummary,
+    _fmt,
+    _json_safe,
+    _sigterm_as_interrupt,
+    _verdict,
+    _weights,
+    bound_value,
+    certify_json,
+    to_markdown,
+    typeset_blocks,
+)
+from .tolerances import INFIMUM_UNDERCUT_ATOL, OPT_LOSS_ATOL
 
-STEPS = ("train", "gradcheck", "optimise", "critical points", "destinations", "basins", "figures", "write")
+STEPS = (
+    "train",
+    "gradcheck",
+    "optimise",
+    "certify",
+    "critical points",
+    "destinations",
+    "basins",
+    "figures",
+    "write",
+)
 #: Grid size of the basin map (starts per side) and half-width of its square around the trained weights.
 BASIN_GRID = 60
 #: SciPy's local optimisers and boxes for any problem: the global ones (shgo, DIRECT, annealing,
@@ -32,6 +54,11 @@ OPT_BOXES = (5.0, 10.0, 20.0, 40.0)
 #: Critical points that could not be certified, listed in the report (all are in results.json).
 MAX_UNCERTIFIED_ROWS = 3
 BASIN_HALF_WIDTH = 6.0
+#: certify's budget per problem. The box count is what normally stops an undecided search, so the
+#: bracket (and results.json) is the same on any machine; the time limit is only a backstop
+#: (measured: ~13,000 boxes/s on a 3-parameter net, so ~4 s; XOR 2-2-1 with biases closes in 1 s).
+CERTIFY_MAX_BOXES = 50_000
+CERTIFY_TIME_LIMIT = 30.0
 
 
 def _progress(enabled: bool, name: str):
@@ -73,6 +100,7 @@ def _check_params(problem: Problem, params) -> tuple[int, int]:
 def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     """Run every analysis that applies to any problem; returns the objects the artifacts use."""
     from . import backprop
+    from .certify import certify
     from .check import gradcheck
     from .dynamics import critical_points, destinations, general_basin_map
     from .optimise import optimise
@@ -86,6 +114,8 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     tick("gradcheck")
     r["optimise"] = optimise(problem, boxes=OPT_BOXES, methods=OPT_METHODS)
     tick("optimise")
+    r["certify"] = certify(problem, max_boxes=CERTIFY_MAX_BOXES, time_limit=CERTIFY_TIME_LIMIT)
+    tick("certify")
     r["critical_points"] = critical_points(problem)
     tick("critical points")
     r["destinations"] = destinations(problem)
@@ -118,7 +148,37 @@ def _checks(r) -> tuple[tuple[str, bool], ...]:
             all(lo - OPT_LOSS_ATOL <= loss <= hi + OPT_LOSS_ATOL for loss, (lo, hi) in ends),
         )
     )
+    checks.append(certify_check(r["certify"], r["optimise"].best().loss_hp))
     return tuple(checks)
+
+
+def certify_check(cert, best_loss: float) -> tuple[str, bool]:
+    """No optimiser may find a loss below certify's proven lower bound (up to float rounding of L)."""
+    lower = bound_value(cert.lower, cert.lower_value)
+    ok = best_loss >= lower - INFIMUM_UNDERCUT_ATOL
+    return (f"the optimisers' best loss {best_loss:.12g} is >= certify's lower bound {cert.lower}", bool(ok))
+
+
+def certify_words(cert) -> list[str]:
+    """What a CertifyResult means, in sentences (every value read from it)."""
+    # Not "inf L ..." first: after the bullet's "- " that would typeset as minus infinity.
+    bracket = f"Over all real weights, inf L lies in [{cert.lower}, {cert.upper}]"
+    if cert.status == "closed":
+        first = f"{bracket} (closed: width {cert.width:.3g} <= tol {cert.tol:g})."
+    else:
+        why = f"stopped by {cert.stopped}" if cert.stopped else "not closed"
+        first = f"{bracket} (open, {why}: the bracket is proven, but wider than tol {cert.tol:g})."
+    attained = {
+        True: "The infimum is attained: a certified minimiser at finite weights.",
+        False: "The infimum is never attained: L > inf L at every finite weight, so descent can only "
+        "approach it with weights growing without bound.",
+    }.get(cert.attained, "Whether finite weights attain the infimum is not decided.")
+    separable = {
+        True: "The data are separable (thresholding z at 1/2), so inf L = 0.",
+        False: "No weights separate the data (thresholding z at 1/2): proved, so inf L > 0.",
+        None: "Separability does not apply: the targets are not all 0 or 1.",
+    }.get(cert.separable, "Separability is not decided.")
+    return [first, attained, separable]
 
 
 def _describe_data(problem: Problem) -> Table:
@@ -219,6 +279,7 @@ def blocks(r, figs, command: str) -> list:
     shown = [c for c in crit if c.certified or any(c is u for u in uncertified)]
     dests = r["destinations"]
     bm = r["basin_map"]
+    cert = r["certify"]
     out = [
         Heading(f"canlearn report: can '{problem.name}' learn its data?", 1),
         Paragraph(
@@ -245,8 +306,8 @@ def blocks(r, figs, command: str) -> list:
         Heading("2. SciPy's optimisers", 2),
         Paragraph(
             f"Local multi-start optimisers ({', '.join(OPT_METHODS)}) on boxes [-B, B]^n; the best loss "
-            "per box, and what the numbers imply (with nothing proved about this problem, the smallest "
-            "loss seen is the reference)."
+            "per box, and what the numbers imply (the smallest loss seen is their reference; section 3 "
+            "holds what is proved)."
         ),
         Table(
             ("B", "best loss", "method", "on boundary"),
@@ -257,7 +318,30 @@ def blocks(r, figs, command: str) -> list:
         ),
         *[Paragraph(f"- {c}.") for c in r["optimise"].conclusions],
         image("box_trend"),
-        Heading("3. Critical points", 2),
+        Heading("3. What certify proves over all real weights", 2),
+        Paragraph(
+            "canlearn certify brackets inf L over all of R^n: a lower bound proven by interval branch and "
+            "bound, an upper bound from a witness checked in ball arithmetic; attainment and separability "
+            f"are proved or left unknown, never guessed. Budget: {CERTIFY_MAX_BOXES} boxes, "
+            f"{CERTIFY_TIME_LIMIT:g} s."
+        ),
+        Table(
+            ("lower", "upper", "width", "status", "attained", "separable", "boxes"),
+            (
+                (
+                    cert.lower,
+                    cert.upper,
+                    f"{cert.width:.3g}",
+                    cert.status,
+                    _verdict(cert.attained),
+                    _verdict(cert.separable),
+                    str(cert.boxes),
+                ),
+            ),
+        ),
+        *[Paragraph(f"- {w}") for w in certify_words(cert)],
+        Paragraph(f"- {_versus_optimisers(cert, r['optimise'].best().loss_hp)}"),
+        Heading("4. Critical points", 2),
         Paragraph(
             "Zeros of the gradient found from many starts; each is certified (a unique zero in a stated box, "
             "by the Krawczyk test in ball arithmetic) or marked as not certified, and its kind comes from "
@@ -282,7 +366,7 @@ def blocks(r, figs, command: str) -> list:
             if len(shown) < len(crit)
             else []
         ),
-        Heading("4. Where descent goes", 2),
+        Heading("5. Where descent goes", 2),
         Paragraph(
             f"Gradient descent ({dests.method}) from {dests.samples} starts drawn {dests.scheme}, at most "
             f"{dests.max_iterations} iterations each: each end is a critical point, an escape to infinity "
@@ -311,7 +395,7 @@ def blocks(r, figs, command: str) -> list:
                 for k, (name, loss) in enumerate(zip(bm.destinations, bm.destination_losses))
             ),
         ),
-        Heading("5. Gradient check", 2),
+        Heading("6. Gradient check", 2),
         Paragraph(
             "Hand-coded backprop against the exact gradient (mpmath at high precision breaks ties) and "
             "central finite differences, at points including weights up to 1e300."
@@ -333,6 +417,23 @@ def blocks(r, figs, command: str) -> list:
         Code(command),
     ]
     return out
+
+
+def _versus_optimisers(cert, best_loss: float) -> str:
+    lower = bound_value(cert.lower, cert.lower_value)
+    upper = bound_value(cert.upper, cert.upper_value)
+    where = (
+        "below the proven lower bound: a contradiction (this report's checks fail)"
+        if best_loss < lower - INFIMUM_UNDERCUT_ATOL
+        else "inside the bracket"
+        if best_loss <= upper
+        else f"{best_loss - float(upper):.3g} above the certified upper bound, within {OPT_LOSS_ATOL:g}: the "
+        "optimisers reach the infimum to that accuracy"
+        if best_loss <= upper + OPT_LOSS_ATOL
+        else f"{best_loss - float(upper):.3g} above the certified upper bound: inside every box tried, the "
+        "optimisers stop short of the infimum"
+    )
+    return f"The optimisers' best loss, {_fmt(best_loss, 10)}, lies {where}."
 
 
 def _short_destination(k: int, name: str) -> str:
@@ -364,6 +465,7 @@ def results_json(r, checks) -> dict:
             "train": r["train"].to_json(),
             "gradcheck": r["gradcheck"].to_json(),
             "optimise": r["optimise"].to_json(),
+            "certify": certify_json(r["certify"]),
             "critical_points": [c.to_json() for c in r["critical_points"]],
             "destinations": r["destinations"].to_json(),
             "basin_map": {

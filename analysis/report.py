@@ -12,6 +12,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .network import PRESET_NAMES, preset
 from .notation import pretty, typeset
 from .pdfreport import Code, Heading, Image, Paragraph, Table
 
-STEPS = ("train", "gradcheck", "prove", "optimise", "dynamics", "figures", "write")
+STEPS = ("train", "gradcheck", "prove", "certify", "optimise", "dynamics", "figures", "write")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,71 @@ class AllSummary:
         lines = [f"wrote {len(self.files)} files to {self.out}/: {', '.join(self.files)}"]
         lines += [f"  {'ok  ' if ok else 'FAIL'} {name}" for name, ok in self.checks]
         return "\n".join(lines)
+
+
+def bound_value(text: str, value: float) -> Fraction | float:
+    """A certify bound as an exact rational: its string where it parses (``"1/8"``, a decimal
+    rounded outward), else its float (already rounded outward; may be +-inf)."""
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return value
+
+
+def _consistent(proved: bool | None, certified) -> bool:
+    """Two verdicts contradict only when both are decided (a bool each) and differ."""
+    return not (isinstance(proved, bool) and isinstance(certified, bool) and proved != certified)
+
+
+@dataclass(frozen=True)
+class TwoRoutes:
+    """One preset's inf L two ways: the kernel's theorems, and ``certify`` (which uses none of them).
+
+    They agree when the proved infimum lies in certify's bracket and neither attainment nor
+    separability contradicts ("unknown" on one side is not a contradiction).
+    """
+
+    arch: str
+    proved: str | None
+    proved_attained: bool | None
+    proved_separable: bool | None
+    certified: object  # a CertifyResult
+    in_bracket: bool
+    attained_consistent: bool
+    separable_consistent: bool
+
+    @property
+    def agree(self) -> bool:
+        return self.in_bracket and self.attained_consistent and self.separable_consistent
+
+    @property
+    def closed(self) -> bool:
+        return self.certified.status == "closed"
+
+
+def two_routes(arch: str, proof, cert) -> TwoRoutes:
+    """Compare a preset's proof report (``prove(arch)``) with its ``certify`` result."""
+    inf = proof.infimum_value
+    in_bracket = inf is not None and (
+        bound_value(cert.lower, cert.lower_value)
+        <= Fraction(str(inf))
+        <= bound_value(cert.upper, cert.upper_value)
+    )
+    return TwoRoutes(
+        arch=arch,
+        proved=None if inf is None else str(inf),
+        proved_attained=proof.infimum_attained,
+        proved_separable=proof.separable,
+        certified=cert,
+        in_bracket=bool(in_bracket),
+        attained_consistent=_consistent(proof.infimum_attained, cert.attained),
+        separable_consistent=_consistent(proof.separable, cert.separable),
+    )
+
+
+def certify_json(cert) -> dict:
+    """A CertifyResult for results.json: everything but its run time (the file is byte-deterministic)."""
+    return {k: v for k, v in cert.to_json().items() if k != "seconds"}
 
 
 @contextmanager
@@ -85,6 +151,7 @@ def compute(tick=lambda name: None) -> dict:
     ``tick(name)`` is called as each step finishes (progress reporting).
     """
     from . import backprop
+    from .certify import certify
     from .check import gradcheck
     from .dynamics import basin_map, dynamics
     from .optimise import optimise
@@ -109,6 +176,10 @@ def compute(tick=lambda name: None) -> dict:
     # Proofs stay in this process: their checked facts refuse to be pickled (by design).
     r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
     tick("prove")
+    # The second route: branch and bound over all real weights, none of the theorems (< 1 s each).
+    r["certify"] = {a: certify(problems[a]) for a in PRESET_NAMES}
+    r["routes"] = {a: two_routes(a, r["proofs"][a], r["certify"][a]) for a in PRESET_NAMES}
+    tick("certify")
     # The rest are independent: parallel processes (analysis.parallel), longest first (measured:
     # the seed's dynamics, then the most weights); the results are the values a serial run computes.
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
@@ -134,7 +205,53 @@ def _checks(r) -> tuple[tuple[str, bool], ...]:
         checks.append((f"proofs {a}" + (f" (unexpected: {', '.join(bad)})" if bad else ""), not bad))
     for a, o in r["optimise"].items():
         checks.append((f"optimum agrees with the proved infimum, {a}", bool(o.agrees)))
+    checks += _route_checks(r["routes"])
     return tuple(checks)
+
+
+def _route_checks(routes) -> list[tuple[str, bool]]:
+    """Issue 9 item 6: certify reproduces each proved infimum (a closed bracket holding it)."""
+    checks = []
+    for a, t in routes.items():
+        checks.append((f"certify agrees with the theorems, {a}", t.agree))
+        checks.append((f"certify closes the bracket on inf L, {a}", t.closed))
+    return checks
+
+
+def _verdict(v) -> str:
+    return {True: "yes", False: "no", None: "n/a"}.get(v, str(v))
+
+
+def _routes_table(routes) -> Table:
+    return Table(
+        (
+            "preset",
+            "inf L (theorems)",
+            "attained",
+            "separable",
+            "certify: bracket",
+            "status",
+            "attained",
+            "separable",
+            "boxes",
+            "agree",
+        ),
+        tuple(
+            (
+                a,
+                "unproved" if t.proved is None else t.proved,
+                _verdict(t.proved_attained),
+                _verdict(t.proved_separable),
+                f"[{t.certified.lower}, {t.certified.upper}]",
+                t.certified.status,
+                _verdict(t.certified.attained),
+                _verdict(t.certified.separable),
+                str(t.certified.boxes),
+                "yes" if t.agree else "NO",
+            )
+            for a, t in routes.items()
+        ),
+    )
 
 
 def _is_lemma(theorem) -> bool:
@@ -338,6 +455,19 @@ def blocks(r, figs) -> list:
             ),
         ),
         image("output_bound"),
+        Heading("Two routes to inf L", 3),
+        Paragraph(
+            "The theorems above are written by hand for these presets. canlearn certify knows none of "
+            "them: it brackets inf L over all real weights by interval branch and bound (a proven lower "
+            "bound) and a witness checked in ball arithmetic (an upper bound), and decides attainment and "
+            "separability on its own, or says unknown. Both routes, side by side; they agree when the "
+            "proved infimum lies in the bracket and no verdict contradicts the other:"
+        ),
+        _routes_table(r["routes"]),
+        Paragraph(
+            f"{sum(t.agree for t in r['routes'].values())} of {len(r['routes'])} presets agree; certify "
+            f"closes the bracket (width <= its tolerance) on {sum(t.closed for t in r['routes'].values())}."
+        ),
         Heading("3. Where training goes, and why it stalls", 2),
         Paragraph(
             "Critical points of the seed's loss (exact Hessian eigenvalues) and the valleys: the limit of L "
@@ -503,6 +633,7 @@ def results_json(r, checks) -> dict:
                     "train": r["train"][a].to_json(),
                     "gradcheck": r["gradcheck"][a].to_json(),
                     "proofs": r["proofs"][a].to_json(),
+                    "certify": {**certify_json(r["certify"][a]), "agrees_with_proofs": r["routes"][a].agree},
                     "optimise": r["optimise"][a].to_json(),
                     "dynamics": r["dynamics"][a].to_json(),
                 }

@@ -13,6 +13,15 @@ FD_ATOL = 1e-7
 FD_RTOL = 1e-5
 FD_MAX_ABS_WEIGHT = 30.0
 
+# Gradcheck conditioning (ill-conditioned points): a pre-activation whose float sum (in some order
+# of its terms) misses the exact sum by more than PREACT_ATOL + PREACT_RTOL |a| loses digits a float
+# gradient needs (sigma' changes by a relative ~|da|, and GRAD_RTOL is 1e-9), ...
+PREACT_ATOL = 1e-11
+PREACT_RTOL = 1e-12
+# ... unless float and exact pre-activation share a sign and both exceed this: sigma' < 1e-325 there,
+# below the smallest double, so every float forward pass sees the same sigma (0 or 1) and sigma' (0).
+PREACT_SATURATION = 750.0
+
 # mpmath working precision (decimal digits) for the high-precision tie-breaker.
 MP_DPS = 50
 # ... doubled until two precisions round to the same float, up to this many digits.

@@ -54,6 +54,24 @@ def test_every_check_of_the_main_job_passes(regenerated):
     assert summary.ok, summary.text()
 
 
+def test_report_shows_two_routes_to_the_infimum_and_they_agree(regenerated):
+    """Issue 9 item 6: certify beside the theorems, per preset, in results.json and the report."""
+    from analysis.network import PRESET_NAMES
+
+    out, summary = regenerated
+    results = json.loads((out / "results.json").read_text())
+    report = (out / "report.md").read_text()
+    assert "### Two routes to inf L" in report
+    for a in PRESET_NAMES:
+        c, proofs = results["presets"][a]["certify"], results["presets"][a]["proofs"]
+        assert "seconds" not in c, "results.json must be byte-deterministic"
+        assert c["agrees_with_proofs"] is True and c["status"] == "closed"
+        row = f"| {a} | {typeset(proofs['infimum']['value'])} |"
+        assert row in report and report.split(row)[1].split("\n")[0].endswith("| yes |")
+    names = dict(summary.checks)
+    assert all(names[f"certify agrees with the theorems, {a}"] for a in PRESET_NAMES)
+
+
 def test_results_match_the_committed_ones(regenerated):
     out, _ = regenerated
     new = json.loads((out / "results.json").read_text())

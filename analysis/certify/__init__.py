@@ -11,8 +11,16 @@ import types
 from .certificate import CertificateError, CheckResult, check_certificate
 from .result import CertifyResult
 from .run import certify
+from .smt import SmtDisagreementError
 
-__all__ = ["CertificateError", "CertifyResult", "CheckResult", "certify", "check_certificate"]
+__all__ = [
+    "CertificateError",
+    "CertifyResult",
+    "CheckResult",
+    "SmtDisagreementError",
+    "certify",
+    "check_certificate",
+]
 
 
 class _CallableModule(types.ModuleType):

@@ -10,6 +10,9 @@ from fractions import Fraction
 #: Significant digits of decimal bounds (rounded outward).
 DIGITS = 17
 
+#: ``CertifyResult.smt`` when the z3 route was not asked for (the summary then omits it).
+SMT_NOT_REQUESTED = "not run (not requested)"
+
 
 def decimal_down(v: Fraction | float) -> str:
     return _decimal(v, ROUND_FLOOR)
@@ -68,6 +71,7 @@ class CertifyResult:
     message: str
     certificate: str | None = None
     stopped: str = ""  # "" or the limit that stopped the search: max_boxes | time_limit
+    smt: str = SMT_NOT_REQUESTED  # z3's cross-check with certify(smt=True): see certify/smt.py
 
     def to_json(self) -> dict:
         out = dict(self.__dict__)
@@ -86,4 +90,6 @@ class CertifyResult:
         ]
         if self.certificate:
             lines.append(f"  certificate: {self.certificate}")
+        if self.smt != SMT_NOT_REQUESTED:
+            lines.append(f"  second route: {self.smt}")
         return "\n".join(lines)

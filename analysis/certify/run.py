@@ -15,7 +15,7 @@ from ..tolerances import CERT_TOL
 from .bnb import branch_and_bound
 from .certificate import _hex, write_certificate
 from .enclose import enclosure
-from .result import CertifyResult, decimal_down, decimal_up, float_down, float_up
+from .result import SMT_NOT_REQUESTED, CertifyResult, decimal_down, decimal_up, float_down, float_up
 from .witness import (
     DIVERGE,
     Family,
@@ -108,12 +108,15 @@ def certify(
     progress: bool = False,
     certificate=None,
     exact: bool = False,
+    smt: bool = False,
 ) -> CertifyResult:
     """Certify lower <= inf L <= upper over all real weights; 'closed' iff upper - lower <= tol.
 
     ``problem`` is a Problem or a preset name. A run stopped by ``max_boxes`` or ``time_limit``
     is 'open' with its (valid) bracket. ``certificate``: a path to write the certificate to.
     ``exact``: also try an exact upper bound (SymPy's limit along a witness ray; seconds more).
+    ``smt``: also cross-check "L >= lower" and "not separable" with z3 (the ``[smt]`` extra; see
+    certify/smt.py); a contradiction between the two routes raises SmtDisagreementError.
     """
     from ..spec import as_problem
 
@@ -204,6 +207,8 @@ def certify(
     witness = {"kind": kind, "point": [float(v) for v in w], "loss_upper": decimal_up(_arb_upper(problem, w))}
     if family is not None:
         witness["family"] = family.to_json()
+    # Before the certificate is written: a disagreement between the routes leaves no certificate.
+    smt_text = _smt(problem, lower, upper, separable, _text(lower, up=False)) if smt else SMT_NOT_REQUESTED
     if certificate is not None:
         write_certificate(certificate, problem, bnb.lower, upper_doc, bnb.nodes)
     msg = _message(status, bnb, kind, family, attained)
@@ -227,7 +232,15 @@ def certify(
         message=msg,
         certificate=None if certificate is None else str(certificate),
         stopped=bnb.stopped,
+        smt=smt_text,
     )
+
+
+def _smt(problem: Problem, lower: Fraction, upper: Fraction, separable, lower_text: str) -> str:
+    from .smt import cross_check
+
+    report = cross_check(problem, lower, upper, separable, lower_text)
+    return "not run (z3 not installed: pip install canlearn[smt])" if report is None else report.describe()
 
 
 def _message(status, bnb, kind, family: Family | None, attained) -> str:

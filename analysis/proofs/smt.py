@@ -132,6 +132,10 @@ class _Encoder:
         return out
 
 
+#: The encoding, public for the other z3 route (analysis/certify/smt.py): one encoding of sigma.
+SigmaEncoder = _Encoder
+
+
 def _domain(enc: _Encoder, dom) -> list:
     out = []
     for s, where in dom:
