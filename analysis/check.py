@@ -4,7 +4,9 @@
 is the compiled SymPy gradient; wherever ``fn`` disagrees with it beyond tolerance, mpmath
 evaluates the exact gradient at high precision (raised until the value settles) and decides,
 so a float rounding in the reference cannot fail a correct function. Central finite
-differences of the loss are the third, independent witness, used at moderate weights.
+differences of the loss are the third, independent witness, used at moderate weights. Points where
+float cancellation in a pre-activation makes every float gradient wrong (:func:`ill_conditioned`)
+are counted and left out: a float ``fn`` cannot be judged there.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def ill_conditioned(problem: Problem, pts) -> np.ndarray:
     the written order, reversed, or by rising or falling magnitude, misses the exact a by more than
     PREACT_ATOL + PREACT_RTOL |a|, unless both lie beyond +-PREACT_SATURATION with one sign (sigma'
     is 0 in floats either way). At (-1e300, -1e10, 1e300) on a 2-1 AND neuron, input (1, 1) sums
-    to 0 in floats but is -1e10: every float forward pass sees sigma = 1/2 where the exact one is 0.
+    to 0 in floats but is -1e10: backprop and the compiled SymPy pass see sigma = 1/2, not 0.
     Other orders of summation are not tried; a float code that adds in one of them can still lose
     digits at a point not flagged (it then fails the check, it is not excused).
     """
@@ -89,8 +91,8 @@ def _may_cancel(problem: Problem, pts: np.ndarray) -> np.ndarray:
 def _cancels(problem: Problem, w: np.ndarray) -> bool:
     """The exact test of :func:`ill_conditioned` at one point."""
     # Enough digits that the exact sum of terms up to max|w| max|x| is known far below PREACT_ATOL.
-    top = float(np.max(np.abs(w))) * max(1.0, float(np.abs(problem.data.X).max()))
-    dps = MP_DPS + int(math.ceil(math.log10(max(top, 1.0))))
+    decades = sum(math.log10(max(1.0, float(np.abs(v).max()))) for v in (w, problem.data.X))
+    dps = MP_DPS + int(math.ceil(decades))
     layers = problem.network.unpack(w)
     with mpmath.workdps(dps):
         for x in problem.data.inputs:
@@ -347,7 +349,9 @@ def gradcheck(
     n_ill = int(ill.sum())
     passed = all(c.passed for c in checks) and n_ill < len(pts)
     if n_ill == len(pts):
-        message = f"no point compared: all {n_ill} are ill-conditioned (float cancellation in a pre-activation)"
+        message = (
+            f"no point compared: all {n_ill} are ill-conditioned (float cancellation in a pre-activation)"
+        )
     else:
         message = "all parameters agree" if passed else "; ".join(lines)
     return GradcheckResult(

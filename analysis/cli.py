@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_help = "print machine-readable JSON on stdout instead of a summary"
 
     t = sub.add_parser(
-        "train", help="train a preset by gradient descent (defaults reproduce the seed)", formatter_class=fmt
+        "train", help="train a network by gradient descent (defaults reproduce the seed)", formatter_class=fmt
     )
     add_problem_args(t)
     t.add_argument(

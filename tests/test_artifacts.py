@@ -61,7 +61,7 @@ def test_report_shows_two_routes_to_the_infimum_and_they_agree(regenerated):
     out, summary = regenerated
     results = json.loads((out / "results.json").read_text())
     report = (out / "report.md").read_text()
-    assert "### Two routes to inf L" in report
+    assert "### " + typeset("Two routes to inf L") in report
     for a in PRESET_NAMES:
         c, proofs = results["presets"][a]["certify"], results["presets"][a]["proofs"]
         assert "seconds" not in c, "results.json must be byte-deterministic"

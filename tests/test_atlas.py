@@ -17,7 +17,7 @@ import pytest
 
 from analysis.atlas import CellSettings, atlas, build_grid
 from analysis.atlas.cache import CellCache, cell_key, cell_seed
-from analysis.atlas.cell import compute_cell, descend, gd_shares, start_points, stopped_by
+from analysis.atlas.cell import compute_cell, descend, gd_shares, start_points
 from analysis.atlas.grid import parse_arch
 from analysis.atlas.run import consistency_checks
 from analysis.cli import main
@@ -123,12 +123,6 @@ def test_gd_shares_count_against_the_bracket():
     wide, _ = gd_shares(p, FAST, seed=3, lower=0.0, upper=1.0)
     assert sum(s.hits for s in wide) == sum(s.hits for s in shares)
     assert sum(s.hits + s.undecided for s in wide) == FAST.uniform_starts + FAST.normal_starts
-
-
-def test_stopped_by_reads_certify_message():
-    assert stopped_by("stopped by time_limit: the bracket is valid but not closed; x") == "time_limit"
-    assert stopped_by("stopped by max_boxes: the bracket is valid") == "max_boxes"
-    assert stopped_by("upper bound: L at a finite witness") == ""
 
 
 @pytest.fixture(scope="module")

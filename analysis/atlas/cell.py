@@ -159,12 +159,6 @@ def gd_shares(problem: Problem, settings: CellSettings, seed: int, lower: float,
     return tuple(shares), best
 
 
-def stopped_by(message: str) -> str:
-    """The limit that stopped certification ("max_boxes", "time_limit"), or "" (from certify's message)."""
-    prefix = "stopped by "
-    return message[len(prefix) :].split(":")[0].strip() if message.startswith(prefix) else ""
-
-
 def compute_cell(problem: Problem, settings: CellSettings, key: str, seed: int) -> CellResult:
     """Certify inf L for ``problem`` within the settings' limits, then run the descents."""
     from ..certify import certify
@@ -191,7 +185,7 @@ def compute_cell(problem: Problem, settings: CellSettings, key: str, seed: int) 
         attained=cert.attained,
         separable=cert.separable,
         boxes=int(cert.boxes),
-        stopped=stopped_by(cert.message),
+        stopped=cert.stopped,
         message=str(cert.message),
         gd=shares,
         gd_best_loss=best,
