@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "canlearn needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,fast]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,fast,smt]'
 	touch $(STAMP)
 
 test: $(STAMP)

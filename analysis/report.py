@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .io import atomic_write_text, dumps, output_set
 from .network import PRESET_NAMES, preset
 from .notation import pretty, typeset
 from .pdfreport import Code, Heading, Image, Paragraph, Table
+
+if TYPE_CHECKING:
+    from .certify import CertifyResult
 
 STEPS = ("train", "gradcheck", "prove", "certify", "optimise", "dynamics", "figures", "write")
 
@@ -75,7 +79,7 @@ class TwoRoutes:
     proved: str | None
     proved_attained: bool | None
     proved_separable: bool | None
-    certified: object  # a CertifyResult
+    certified: CertifyResult
     in_bracket: bool
     attained_consistent: bool
     separable_consistent: bool
@@ -184,7 +188,15 @@ def compute(tick=lambda name: None) -> dict:
     # the seed's dynamics, then the most weights); the results are the values a serial run computes.
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
     jobs = [partial(dynamics, "none")]
-    jobs += [partial(optimise, a, infimum=r["proofs"][a].infimum_value) for a in by_size]
+    jobs += [
+        partial(
+            optimise,
+            a,
+            infimum=r["proofs"][a].infimum_value,
+            infimum_attained=r["proofs"][a].infimum_attained,
+        )
+        for a in by_size
+    ]
     jobs += [partial(dynamics, a) for a in by_size if a != "none"]
     jobs += [partial(seed_loop, 0, iterations=10**4), partial(basin_map, "none", n=200, method="gd")]
     done = dict(zip([(j.func.__name__, j.args[0]) for j in jobs], map_tasks(call, jobs)))
@@ -222,30 +234,30 @@ def _verdict(v) -> str:
     return {True: "yes", False: "no", None: "n/a"}.get(v, str(v))
 
 
+def _bracket(c) -> str:
+    """The bracket in a table cell: exact when it is a point, else lower + width (full digits in JSON)."""
+    if c.lower == c.upper:
+        return f"[{c.lower}, {c.upper}]"
+    return f"[{c.lower}, {c.lower} + {c.width:.2g}]"
+
+
 def _routes_table(routes) -> Table:
     return Table(
         (
             "preset",
-            "inf L (theorems)",
-            "attained",
-            "separable",
-            "certify: bracket",
-            "status",
-            "certify: attained",
-            "certify: separable",
+            "theorems: inf L; attained; separable",
+            "certify: bracket on inf L",
+            "certify: status; attained; separable",
             "boxes",
             "agree",
         ),
         tuple(
             (
                 a,
-                "unproved" if t.proved is None else t.proved,
-                _verdict(t.proved_attained),
-                _verdict(t.proved_separable),
-                f"[{t.certified.lower}, {t.certified.upper}]",
-                t.certified.status,
-                _verdict(t.certified.attained),
-                _verdict(t.certified.separable),
+                f"{'unproved' if t.proved is None else t.proved}; {_verdict(t.proved_attained)}; "
+                f"{_verdict(t.proved_separable)}",
+                _bracket(t.certified),
+                f"{t.certified.status}; {_verdict(t.certified.attained)}; {_verdict(t.certified.separable)}",
                 str(t.certified.boxes),
                 "yes" if t.agree else "NO",
             )
@@ -387,7 +399,16 @@ def blocks(r, figs) -> list:
         ),
         Heading("The answer in brief", 2),
         Table(
-            ("preset", "network", "separable", "inf L (proved)", "attained", "best loss found", "agrees"),
+            (
+                "preset",
+                "network",
+                "separable",
+                "inf L (proved)",
+                "attained",
+                "best loss found",
+                "gap to inf L",
+                "verdict",
+            ),
             tuple(
                 (
                     a,
@@ -396,7 +417,8 @@ def blocks(r, figs) -> list:
                     str(P[a].infimum_value),
                     "yes" if P[a].infimum_attained else "no",
                     _fmt(r["optimise"][a].best().loss_hp, 8),
-                    "yes" if r["optimise"][a].agrees else "NO",
+                    "n/a" if r["optimise"][a].gap is None else f"{r['optimise'][a].gap:.2g}",
+                    r["optimise"][a].verdict,
                 )
                 for a in PRESET_NAMES
             ),

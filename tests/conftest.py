@@ -20,7 +20,9 @@ def regenerated(tmp_path_factory):
     """``run_all`` into a fresh folder holding one user file: (folder, AllSummary). Run once."""
     from analysis.report import run_all
 
-    out = tmp_path_factory.mktemp("figures")
+    # A folder of its own, so that anything a run leaves beside it (a staging folder) shows.
+    out = tmp_path_factory.mktemp("regenerated") / "figures"
+    out.mkdir()
     (out / USER_FILE).write_text("mine")
     summary = run_all(out, progress=False)
     return out, summary

@@ -66,7 +66,7 @@ def test_report_shows_two_routes_to_the_infimum_and_they_agree(regenerated):
         c, proofs = results["presets"][a]["certify"], results["presets"][a]["proofs"]
         assert "seconds" not in c, "results.json must be byte-deterministic"
         assert c["agrees_with_proofs"] is True and c["status"] == "closed"
-        row = f"| {a} | {typeset(proofs['infimum']['value'])} |"
+        row = f"| {a} | {typeset(proofs['infimum']['value'])}; "
         assert row in report and report.split(row)[1].split("\n")[0].endswith("| yes |")
     names = dict(summary.checks)
     assert all(names[f"certify agrees with the theorems, {a}"] for a in PRESET_NAMES)
