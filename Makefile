@@ -30,7 +30,7 @@ test-fast: $(STAMP)
 
 # Every target of issue 12 as a time or ratio next to its goal, from one run (minutes).
 bench: $(STAMP)
-	$(BIN)/canlearn bench --pipeline
+	$(BIN)/canlearn bench --pipeline --certify
 
 # The full two-input atlas, uncached, on 1 then 2 Dask workers (minutes; see README, Atlas).
 bench-atlas: $(STAMP)
