@@ -287,7 +287,6 @@ def _fit(boxes, gaps):
 
 
 #: What the numbers say about the proved infimum. Only "disagrees" is a contradiction with the proof.
-VERDICTS = ("agrees", "consistent (box-limited)", "disagrees", "no infimum given")
 
 
 @dataclass(frozen=True)

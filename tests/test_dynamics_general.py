@@ -231,3 +231,17 @@ def test_no_destination_below_the_proved_infimum():
     assert all(d.loss >= inf - INFIMUM_UNDERCUT_ATOL for d in dest.destinations)
     # Negative control: a false, larger lower bound is caught by the lowest destination.
     assert dest.best().loss < inf + 1e-3
+
+
+def test_valley_values_are_never_rounded_to_a_nearby_rational():
+    """Negative control: 1/8 + sigma(-20)/2 is within 1e-9 of 1/8, but it is not 1/8."""
+    import sympy as sp
+
+    from analysis.dynamics.valley import _exact_value, _infimum
+    from analysis.exact import sigma
+
+    x = sp.Symbol("x", real=True)
+    near = sp.Rational(1, 8) + sigma(-20) / 2
+    assert _infimum(near, (), 0).exact != "1/8"
+    assert _exact_value((x - 1) ** 2 / 2 + near, (x,), (1.0,)) is None
+    assert _exact_value((x - 1) ** 2 / 2 + sp.Rational(1, 8), (x,), (1.0,)) == "1/8"

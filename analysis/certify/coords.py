@@ -122,12 +122,6 @@ def to_weights(problem: Problem, p) -> np.ndarray:
     return np.asarray(p, dtype=float) @ transform(problem).T.astype(float)
 
 
-def to_coords(problem: Problem, w) -> np.ndarray:
-    """p = T^-1 w (T^-1 is integer too: p_0 = b, p_i = b + w_i)."""
-    Tinv = np.rint(np.linalg.inv(transform(problem).astype(float))).astype(float)
-    return np.asarray(w, dtype=float) @ Tinv.T
-
-
 def coordinate_model(problem: Problem):
     """(p symbols, L(T p), grad_p L(T p), terms of L(T p)) as SymPy expressions."""
     _, ps, loss, grad, terms = _plan(problem)

@@ -215,8 +215,3 @@ def cc(q0, q1, h):
     lo = np.minimum(at(lo_h, q0.lo, q1.lo).lo, at(hi_h, q0.lo, q1.lo).lo)
     hi = np.maximum(at(lo_h, q0.hi, q1.hi).hi, at(hi_h, q0.hi, q1.hi).hi)
     return IA(lo, hi)
-
-
-def hull(boxes_lo: np.ndarray, boxes_hi: np.ndarray) -> list[IA]:
-    """Boxes (n_boxes, n) as n coordinate intervals, each over the boxes."""
-    return [IA(boxes_lo[:, i], boxes_hi[:, i]) for i in range(boxes_lo.shape[1])]

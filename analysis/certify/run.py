@@ -180,7 +180,8 @@ def certify(
             )
             if fam.limit is not None and fam.limit.is_Rational and family_consistent(fam, problem):
                 lim = Fraction(int(fam.limit.p), int(fam.limit.q))
-                if lim < upper:
+                # A limit below the proved lower bound can only be a wrong limit: never use it.
+                if lower <= lim < upper:
                     upper, kind, family = lim, "family", fam
                     break
 

@@ -163,7 +163,8 @@ def _exact_value(expr: sp.Expr, free, point) -> str | None:
     sub = dict(zip(free, q))
     if not all(sp.simplify(sp.diff(expr, s).subs(sub)) == 0 for s in free):
         return None
-    value = sp.nsimplify(sp.simplify(expr.subs(sub)))
+    # No nsimplify here: it would round e.g. 1/8 + sigma(-20)/2 to 1/8 and call that exact.
+    value = sp.simplify(expr.subs(sub))
     return str(value) if value.is_Rational else None
 
 
@@ -212,7 +213,7 @@ def _along_ray(expr, free, x, diverging, target, seed, depth):
 def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int = 0) -> _Inf:
     """Infimum of ``expr`` over the symbols ``free``: where, its value, exact or not, attained or not."""
     if not free:
-        value = sp.nsimplify(expr)
+        value = sp.simplify(expr)  # exact closed form; nsimplify could round it to a wrong rational
         return _Inf((), float(value), str(value), True)
     f = sp.lambdify(free, expr, modules=[{"sigma": sigmoid}, "numpy"])
     g = sp.lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": sigmoid}, "numpy"])

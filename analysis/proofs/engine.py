@@ -93,7 +93,6 @@ class Verdict:
 # Conditions: every claim is about real values of its symbols, under stated sign conditions
 
 KINDS = ("positive", "negative", "zero", "nonnegative", "nonpositive", "nonzero", "real")
-ASSUMPTIONS = KINDS
 _IMPLIES = {  # kind -> the kinds it implies
     "positive": {"positive", "nonnegative", "nonzero", "real"},
     "negative": {"negative", "nonpositive", "nonzero", "real"},
@@ -282,9 +281,6 @@ def encode_sigmas(expr: sp.Expr) -> tuple[sp.Expr, frozenset[str]]:
             E = P
         repl[a] = 1 / (1 + E)
     return expr.xreplace(repl), frozenset(uses)
-
-
-_SIGNS = ("pos", "neg", "zero", "nonneg", "nonpos")
 
 
 def _sign_of(e: sp.Expr) -> str | None:

@@ -304,6 +304,3 @@ class Conj:
 
     def latex(self) -> str:
         return r"\begin{gathered}" + r" \\ \wedge\ ".join(p.latex() for p in self.parts) + r"\end{gathered}"
-
-
-STATEMENT_TYPES = (ForAll, LimitIs, Monotone, Infimum, Attained, Separable, Not, Conj)
