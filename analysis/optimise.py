@@ -576,7 +576,8 @@ def _conclusions(
         )
     elif not interior and trend.falling:
         out.append(
-            "the best loss keeps falling as B grows and sits on the boundary: the infimum is not attained"
+            "the best loss keeps falling as B grows and sits on the boundary: numerically the infimum "
+            "is approached at infinity, not attained (evidence over these boxes, not a proof)"
         )
     elif not interior:
         out.append(
