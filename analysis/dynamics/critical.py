@@ -27,6 +27,7 @@ from sympy.printing.pycode import MpmathPrinter
 from ..errors import InputError
 from ..exact import compiled, reduces_to_zero, symbolic
 from ..network import Problem
+from ..proofs.intervals import arb_sigma
 from ..results import Result
 from ..tolerances import (
     CRIT_ARB_PREC,
@@ -75,10 +76,6 @@ class CriticalPoint(Result):
 # --------------------------------------------------------------------------- ball arithmetic
 
 
-def _arb_sigma(t):
-    return 1 / (1 + (-t).exp())
-
-
 def _arb_ipow(b, n: int):
     """b**n for an integer n by products (arb's own power of a ball holding 0 is nan); an even
     power of |b|, so the enclosure stays >= 0."""
@@ -116,7 +113,7 @@ def ball_model(problem: Problem) -> BallModel:
     m = symbolic(problem)
     if m.loss.atoms(sp.Float):
         raise ValueError("the loss holds inexact constants; ball arithmetic needs exact rationals")
-    modules = [{"sigma": _arb_sigma, "mpf": arb, "ipow": _arb_ipow}, "mpmath"]
+    modules = [{"sigma": arb_sigma, "mpf": arb, "ipow": _arb_ipow}, "mpmath"]
     printer = _ArbPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
 
     def build(exprs):

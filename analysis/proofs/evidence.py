@@ -17,10 +17,11 @@ import numpy as np
 import sympy as sp
 
 from ..backprop import forward
+from ..exact import mp_sigma
 from ..network import Problem, preset
 from ..numerics import sigmoid
 from ..tolerances import PROOF_BOX, PROOF_SAMPLE_ATOL
-from .intervals import Iv, _sig, cover, iv_eval, precision
+from .intervals import Iv, arb_sigma, cover, iv_eval, precision
 
 B = PROOF_BOX
 # Sign certificates need W2 bounded away from 0 (at W2 = 0 both outputs are exactly 1/2).
@@ -80,7 +81,7 @@ def mp_forward(problem: Problem, w, dps: int = 60) -> list:
             h = [mpmath.mpf(v) for v in xs]
             for Wm, b in layers:
                 a = Wm[0, 0] * h[0] + (b[0] if b is not None else 0)
-                h = [1 / (1 + mpmath.exp(-a))]
+                h = [mp_sigma(a)]
             outs.append(h[0])
         return outs
 
@@ -140,10 +141,10 @@ _T_MODERATE = tuple(t for t in _T_POINTS if abs(t) <= B)
 def lemma_evidence(ident: str) -> tuple[dict, ...]:
     ts = np.array(_T_POINTS)
     with precision():
-        sig = [_sig(Iv.point(t).lo) for t in _T_POINTS]
-        mod = [_sig(Iv.point(t).lo) for t in _T_MODERATE]
+        sig = [arb_sigma(Iv.point(t).lo) for t in _T_POINTS]
+        mod = [arb_sigma(Iv.point(t).lo) for t in _T_MODERATE]
         if ident == "L1":
-            zero = _sig(Iv.point(0.0).lo)
+            zero = arb_sigma(Iv.point(0.0).lo)
             ok = zero.contains(0.5) and zero.rad() < 2.0**-100
             return (_ev("arb points", "sigma(0) encloses exactly 1/2", ok),)
         if ident == "L2":
@@ -163,7 +164,7 @@ def lemma_evidence(ident: str) -> tuple[dict, ...]:
                 ),
             )
         if ident == "L4":
-            ok = all((_sig(-Iv.point(t).lo) + s - 1).contains(0) for t, s in zip(_T_POINTS, sig))
+            ok = all((arb_sigma(-Iv.point(t).lo) + s - 1).contains(0) for t, s in zip(_T_POINTS, sig))
             return (_ev("arb points", "sigma(-t) + sigma(t) - 1 encloses 0", ok),)
         if ident == "L5":
             ok = all(((-Iv.point(t).lo).exp() < 1) == (t > 0) for t in _T_POINTS if t != 0)
@@ -240,7 +241,7 @@ def evidence_t1() -> tuple[dict, ...]:
     with precision():
         for w2 in GRID:
             z0 = iv_forward(p, [Iv.span(-B, B), Iv.point(w2)])[0]
-            ref = _sig(Iv.point(w2 / 2).lo)
+            ref = arb_sigma(Iv.point(w2 / 2).lo)
             ok &= bool((z0.lo <= ref) and (ref <= z0.hi) and (z0.hi - z0.lo) < 2.0**-100)
     w = sample_points(2)
     z = forward(p, w)[:, 0, 0]

@@ -41,7 +41,8 @@ def _arb_exact(v) -> arb:
     return arb(fmpq(q.numerator, q.denominator))
 
 
-def _sig(t: arb) -> arb:
+def arb_sigma(t: arb) -> arb:
+    """sigma of an arb ball (the one ball-arithmetic sigma in canlearn)."""
     return 1 / (1 + (-t).exp())
 
 
@@ -108,7 +109,7 @@ class Iv:
         return Iv(arb(0), (m**n).upper())
 
     def sigma(self) -> Iv:
-        return Iv(_sig(self.lo).lower(), _sig(self.hi).upper())
+        return Iv(arb_sigma(self.lo).lower(), arb_sigma(self.hi).upper())
 
     def exp(self) -> Iv:
         return Iv(self.lo.exp().lower(), self.hi.exp().upper())
@@ -267,5 +268,5 @@ def arb_eval(expr: sp.Expr, env: dict) -> arb:
             raise ValueError(f"log of an argument not known positive: {expr}")
         return args[0].log()
     if isinstance(expr, sigma):
-        return _sig(args[0])
+        return arb_sigma(args[0])
     raise TypeError(f"cannot evaluate {type(expr).__name__}: {expr}")
