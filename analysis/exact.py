@@ -18,7 +18,7 @@ import sympy as sp
 from . import validate
 from .errors import InputError
 from .network import Problem
-from .numerics import as_points, sigmoid
+from .numerics import all_finite, as_points, sigmoid
 from .tolerances import MP_DPS, MP_MAX_DPS
 
 
@@ -171,15 +171,17 @@ class Compiled:
         # although the value is finite: such points are redone in mpmath below, so no warning.
         with np.errstate(all="ignore"):
             if w.ndim == 1:
-                # One point (optimisers, root finders): skip the stacking, ~10x less overhead. The
-                # lambdified function sees the same float64 scalars as below, so the values are identical.
+                # One point (optimisers, root finders): no stacking. NumPy scalars, not Python
+                # floats, whose ** raises OverflowError where NumPy gives inf (redone below).
                 out = np.array(f(*w), dtype=float).reshape(shape)
             else:
-                cols = f(*np.moveaxis(w, -1, 0))
                 lead = w.shape[:-1]
-                out = np.stack([np.broadcast_to(np.asarray(c, dtype=float), lead) for c in cols], axis=-1)
+                cols = f(*(w[..., k] for k in range(w.shape[-1])))
+                out = np.empty(lead + (len(cols),))
+                for k, c in enumerate(cols):
+                    out[..., k] = c  # a constant entry broadcasts
                 out = out.reshape(lead + shape)
-        if not np.isfinite(out).all():
+        if not all_finite(out):
             out = self._redo_nonfinite(kind, w, out)
         return out
 

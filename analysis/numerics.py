@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import expit
 
@@ -19,7 +21,7 @@ def as_points(w, n_params: int, name: str = "w") -> np.ndarray:
         raise InputTypeError(f"{name}: expected numbers of shape (..., {n_params}), got {_kind(w)}") from None
     if arr.ndim == 0 or arr.shape[-1] != n_params:
         raise InputError(f"{name}: expected {n_params} parameters per point, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         bad = arr[~np.isfinite(arr)].flat[0]
         raise InputError(f"{name}: every weight must be finite, got {bad}")
     return arr
@@ -27,3 +29,13 @@ def as_points(w, n_params: int, name: str = "w") -> np.ndarray:
 
 def _kind(v) -> str:
     return repr(v) if isinstance(v, str) else f"a {type(v).__name__}"
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """``np.isfinite(arr).all()``, faster on the small arrays of optimiser and descent loops: min and
+    max propagate nan and reach +-inf whenever an entry does (and never overflow, unlike a sum)."""
+    if arr.size == 0:
+        return True
+    return math.isfinite(np.minimum.reduce(arr, axis=None)) and math.isfinite(
+        np.maximum.reduce(arr, axis=None)
+    )

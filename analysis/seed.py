@@ -33,7 +33,8 @@ def _seed_sigmoid(x):
 
 
 def _seed_error(d, z):
-    return -0.5 * np.sum(np.power(d - z, 2))
+    """The seed's ``error(d, z)``; vectorised over the rows of ``z``."""
+    return -0.5 * np.sum(np.power(d - z, 2), axis=-1)
 
 
 def seed_loop(
@@ -53,30 +54,52 @@ def seed_loop(
     tol = validate.real("tol", tol, lo=0.0, lo_open=True)
     validate.flag("progress", progress)
     np.random.seed(seed)
-    x = np.array([0, 1])
-    d = np.copy(x)
     w = np.random.rand(2)
-    gradient = np.random.rand(2)
+    np.random.rand(2)  # the seed's ``gradient`` buffer: drawn (it moves the random stream), then overwritten
     if init is not None:
         w = initial_weights(init, 2)
     start = tuple(float(v) for v in w)
     history = History(iterations, w)
+    # The question's vectors are x = d = [0, 1]. Each line below is one of its vector lines written
+    # out per element, in the same order of operations, with NumPy's exp: every value is the same
+    # bit for bit (tests/test_seed.py runs the question's own script), ~15x faster than 2-element
+    # arrays. Its printed error depends only on z, so it is computed for all iterations at the end.
+    d0, d1, x0, x1 = 0.0, 1.0, 0.0, 1.0
+    # exp runs on 2-element arrays as in the question: a 1-element call may take another SIMD path.
+    arg, val, exp = np.empty(2), np.empty(2), np.exp
+    w0, w1 = start
+    zs = np.empty((iterations, 2))
     stopped, detail = "max_iterations", ""
     bar = progress_bar(iterations, progress)
-    for i in range(1, iterations + 1):
-        if bar is not None and i % PROGRESS_EVERY == 0:
-            bar.update(PROGRESS_EVERY)
-        y = _seed_sigmoid(w[0] * x)
-        z = _seed_sigmoid(w[1] * y)
-        gradient[0] = np.sum(z * w[1] * y * x * (d - z) * (1 - y) * (1 - z))
-        gradient[1] = np.sum(y * z * (d - z) * (1 - z))
-        w[0] += gradient[0] * rate
-        w[1] += gradient[1] * rate
-        change = ((gradient[0] * rate) ** 2 + (gradient[1] * rate) ** 2) ** 0.5
-        history.record(_seed_error(d, z), change, w)
-        if change < tol:
-            stopped, detail = classify_stop(preset("none"), w, rate, tol)
-            break
+    i = 0
+    with np.errstate(over="ignore"):  # exp(-x) = inf gives sigma = 1/(1+inf) = 0, the right limit
+        for i in range(1, iterations + 1):
+            if bar is not None and i % PROGRESS_EVERY == 0:
+                bar.update(PROGRESS_EVERY)
+            arg[0], arg[1] = -(w0 * x0), -(w0 * x1)
+            e0, e1 = exp(arg, out=val).tolist()
+            y0, y1 = 1 / (1 + e0), 1 / (1 + e1)
+            arg[0], arg[1] = -(w1 * y0), -(w1 * y1)
+            e0, e1 = exp(arg, out=val).tolist()
+            z0, z1 = 1 / (1 + e0), 1 / (1 + e1)
+            g0 = z0 * w1 * y0 * x0 * (d0 - z0) * (1 - y0) * (1 - z0) + z1 * w1 * y1 * x1 * (d1 - z1) * (
+                1 - y1
+            ) * (1 - z1)
+            g1 = y0 * z0 * (d0 - z0) * (1 - z0) + y1 * z1 * (d1 - z1) * (1 - z1)
+            w0 += g0 * rate
+            w1 += g1 * rate
+            change = ((g0 * rate) ** 2 + (g1 * rate) ** 2) ** 0.5
+            zs[i - 1] = z0, z1
+            history.changes[i - 1] = change
+            history.trajectory[i] = w0, w1
+            if change < tol:
+                break
+    history.n = i
+    d = np.array([d0, d1])
+    history.errors[:i] = _seed_error(d, zs[:i])
+    w = np.array([w0, w1])
+    if i and history.changes[i - 1] < tol:
+        stopped, detail = classify_stop(preset("none"), w, rate, tol)
     if bar is not None:
         bar.close()
     if stopped == "max_iterations":

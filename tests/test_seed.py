@@ -16,9 +16,15 @@ ORIGINAL = (Path(__file__).parent / "seed_original.py").read_text()
 SEEDS = [0, 1, 2, 7, 42, 2024, 123456]
 
 
-def run_original(seed: int, bit_exact: bool = True):
-    """Run the seed's script; with ``bit_exact`` its %f prints become %.17g so every bit shows."""
+def run_original(seed: int, bit_exact: bool = True, iterations: int = 800, init=None):
+    """Run the seed's script; with ``bit_exact`` its %f prints become %.17g so every bit shows.
+    ``iterations`` and ``init`` edit its iteration count and its drawn weights (after the draw)."""
     text = ORIGINAL.replace("%f", "%.17g") if bit_exact else ORIGINAL
+    text = text.replace("iterations = 800", f"iterations = {iterations}")
+    if init is not None:
+        text = text.replace(
+            "gradient = np.random.rand(2)", f"gradient = np.random.rand(2); w = np.array({list(init)})"
+        )
     ns = {"SEED": seed, "__name__": "seed_original"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -42,6 +48,19 @@ def test_port_matches_original_bit_for_bit(seed):
     assert ns["i"] == r.iterations
     assert lines == our_lines(r)
     assert float(ns["z"]) == r.outputs[0]  # the script's last z is z(0)
+
+
+@pytest.mark.parametrize(
+    "seed, init",
+    [(0, None), (0, (-0.5488135039273248, 0.7151893663724908)), (4, (3.0, -2.0)), (1, (0.0, 0.0))],
+)
+def test_port_matches_original_on_long_runs(seed, init):
+    """30,000 iterations (the seed's own, its mirror, a negative W2, the saddle): every printed bit."""
+    ns, lines = run_original(seed, iterations=30_000, init=init)
+    r = seed_loop(seed, iterations=30_000, init=init)
+    assert ns["i"] == r.iterations
+    assert np.array_equal(ns["w"], np.array(r.weights))
+    assert lines == our_lines(r)
 
 
 def test_port_matches_original_printed_output():
