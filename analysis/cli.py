@@ -427,7 +427,7 @@ def _dynamics(args):
 
 
 def _add_atlas_parser(sub, fmt, json_help) -> None:
-    from .atlas.cell import CellSettings
+    from .atlas.settings import CellSettings
 
     d = CellSettings()
     at = sub.add_parser(
@@ -528,7 +528,7 @@ def _positive(text: str) -> float:
 
 def _atlas(args):
     from .atlas import atlas, build_grid
-    from .atlas.cell import CellSettings
+    from .atlas.settings import CellSettings
 
     grid = build_grid(args.functions, args.archs, inputs=args.inputs, spec_dir=args.spec_dir)
     if args.scheduler is not None:

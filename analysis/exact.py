@@ -166,7 +166,10 @@ class Compiled:
         return _lambdify(self.model.params, list(self.model.hessian), "mpmath")
 
     def _call(self, f, w, shape, kind):
-        w = as_points(w, self.problem.n_params)
+        if not (type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (self.problem.n_params,)):
+            w = as_points(w, self.problem.n_params)
+        elif not all_finite(w):
+            w = as_points(w, self.problem.n_params)  # raises, naming the weight
         # At huge weights a float intermediate overflows (W2**2 = inf, times sigma' = 0 gives nan)
         # although the value is finite: such points are redone in mpmath below, so no warning.
         with np.errstate(all="ignore"):

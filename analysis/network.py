@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ACTIVATIONS = ("sigmoid",)
 
@@ -74,6 +76,8 @@ class Network:
 
     def unpack(self, w):
         """Split points of shape (..., n_params) into [(W (..., out, in), b (..., out) | None)]."""
+        import numpy as np  # here, not at the top: `canlearn --help` needs this module, not NumPy
+
         w = np.asarray(w)
         lead = w.shape[:-1]
         out, pos = [], 0
@@ -127,10 +131,14 @@ class Dataset:
 
     @property
     def X(self) -> np.ndarray:
+        import numpy as np
+
         return np.array(self.inputs, dtype=float)
 
     @property
     def D(self) -> np.ndarray:
+        import numpy as np
+
         return np.array(self.targets, dtype=float)
 
 

@@ -32,10 +32,15 @@ def _kind(v) -> str:
 
 
 def all_finite(arr: np.ndarray) -> bool:
-    """``np.isfinite(arr).all()``, faster on the small arrays of optimiser and descent loops: min and
-    max propagate nan and reach +-inf whenever an entry does (and never overflow, unlike a sum)."""
-    if arr.size == 0:
-        return True
+    """``np.isfinite(arr).all()``, faster on the small arrays of optimiser and descent loops."""
+    if arr.size <= _SMALL:
+        # A finite float sum proves every term finite (an overflowing sum only sends us to the test).
+        vals = arr.ravel().tolist()
+        return math.isfinite(sum(vals)) or all(map(math.isfinite, vals))
+    # min and max propagate nan and reach +-inf whenever an entry does, and never overflow.
     return math.isfinite(np.minimum.reduce(arr, axis=None)) and math.isfinite(
         np.maximum.reduce(arr, axis=None)
     )
+
+
+_SMALL = 64

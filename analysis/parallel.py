@@ -99,3 +99,53 @@ def _task_modules(fn, items) -> list[str]:
 def call(thunk: Callable[[], Any]) -> Any:
     """``thunk()``: with :func:`map_tasks`, runs a list of different ``functools.partial`` tasks."""
     return thunk()
+
+
+class TaskPool:
+    """Worker processes that take tasks as they come: ``submit`` now, ``.get()`` the value later.
+
+    For work whose tasks become ready at different times (a task needing a value this process is
+    still computing). Tasks start in submission order. With one worker each task runs at once, in
+    this process. Leaving the with-block on an error or interrupt terminates the workers at once.
+    """
+
+    def __init__(self, workers: int | None = None, preload: Iterable[str] = ()):
+        n = default_workers() if workers is None else int(workers)
+        if n < 1:
+            raise ValueError(f"workers must be a positive integer, got {workers!r}")
+        self.workers = n
+        self._pool = None
+        if n > 1:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(sorted({__name__, *preload}))
+            self._pool = ctx.Pool(n, initializer=_ignore_sigint)
+
+    def submit(self, fn: Callable[..., Any], *args, **kwargs):
+        """Start ``fn(*args, **kwargs)`` (picklable, like :func:`map_tasks`'s); returns its handle."""
+        if self._pool is None:
+            return _Done(fn(*args, **kwargs))
+        return self._pool.apply_async(fn, args, kwargs)
+
+    def __enter__(self) -> TaskPool:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is None:
+            return
+        if exc_type is None:
+            self._pool.close()
+            self._pool.join()
+        else:
+            self._pool.terminate()
+
+
+class _Done:
+    """A task already run: the handle :meth:`TaskPool.submit` returns with one worker."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def get(self):
+        return self._value

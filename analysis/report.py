@@ -28,7 +28,7 @@ from .pdfreport import Code, Heading, Image, Paragraph, Table
 if TYPE_CHECKING:
     from .certify import CertifyResult
 
-STEPS = ("train", "gradcheck", "prove", "certify", "optimise", "dynamics", "figures", "write")
+STEPS = ("prove", "train", "gradcheck", "certify", "dynamics", "optimise", "figures", "write")
 
 
 @dataclass(frozen=True)
@@ -149,63 +149,79 @@ def _progress(enabled: bool):
     )
 
 
-def compute(tick=lambda name: None) -> dict:
-    """Run every analysis for every preset; returns the objects the artifacts are made from.
+def compute(out: Path, tick=lambda name: None) -> dict:
+    """Run every analysis for every preset, drawing each figure into ``out`` once its inputs exist;
+    returns the objects the artifacts are made from (``r["figures"]``: stem, caption, file names).
 
-    ``tick(name)`` is called as each step finishes (progress reporting).
+    Worker processes (:class:`analysis.parallel.TaskPool`) take the long tasks and the figures as
+    soon as their inputs exist, while this process proves, trains, checks and certifies. Every value
+    is the one a serial run (``CANLEARN_WORKERS=1``) computes. ``tick(name)`` reports each step.
     """
     from . import backprop
+    from . import figures as fg
     from .certify import certify
     from .check import gradcheck
     from .dynamics import basin_map, dynamics
     from .optimise import optimise
-    from .parallel import call, map_tasks
+    from .parallel import TaskPool
     from .proofs import prove
     from .seed import seed_gradient, seed_loop
     from .training import train
 
     problems = {a: preset(a) for a in PRESET_NAMES}
+    none = problems["none"]
     r: dict = {"problems": problems}
-    seed_run = seed_loop(0)
-    start = seed_run.init
-    # The same start for every preset: the seed's W1, W2 and zero biases.
-    r["train"] = {"none": seed_run}
-    for a in PRESET_NAMES[1:]:
-        init = start + (0.0,) * (problems[a].n_params - 2)
-        r["train"][a] = train(problems[a], init)
-    tick("train")
-    r["gradcheck"] = {a: gradcheck(lambda w, p=p: backprop.gradient(p, w), p) for a, p in problems.items()}
-    r["gradcheck_seed"] = gradcheck(seed_gradient, problems["none"])
-    tick("gradcheck")
-    # Proofs stay in this process: their checked facts refuse to be pickled (by design).
-    r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
-    tick("prove")
-    # The second route: branch and bound over all real weights, none of the theorems (< 1 s each).
-    r["certify"] = {a: certify(problems[a]) for a in PRESET_NAMES}
-    r["routes"] = {a: two_routes(a, r["proofs"][a], r["certify"][a]) for a in PRESET_NAMES}
-    tick("certify")
-    # The rest are independent: parallel processes (analysis.parallel), longest first (measured:
-    # the seed's dynamics, then the most weights); the results are the values a serial run computes.
+    # Longest first (measured): tasks start in submission order.
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
-    jobs = [partial(dynamics, "none")]
-    jobs += [
-        partial(
-            optimise,
-            a,
-            infimum=r["proofs"][a].infimum_value,
-            infimum_attained=r["proofs"][a].infimum_attained,
-        )
-        for a in by_size
-    ]
-    jobs += [partial(dynamics, a) for a in by_size if a != "none"]
-    jobs += [partial(seed_loop, 0, iterations=10**4), partial(basin_map, "none", n=200, method="gd")]
-    done = dict(zip([(j.func.__name__, j.args[0]) for j in jobs], map_tasks(call, jobs)))
-    r["optimise"] = {a: done["optimise", a] for a in PRESET_NAMES}
-    tick("optimise")
-    r["dynamics"] = {a: done["dynamics", a] for a in PRESET_NAMES}
-    r["basin_map"] = done["basin_map", "none"]
-    r["long_seed_run"] = done["seed_loop", 0]
-    tick("dynamics")
+    preload = ["analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.seed"]
+    with TaskPool(preload=preload) as pool:
+        dyn = {a: pool.submit(dynamics, a) for a in ("none", *(a for a in by_size if a != "none"))}
+        long_run = pool.submit(seed_loop, 0, iterations=10**4)
+        bmap = pool.submit(basin_map, "none", n=200, method="gd")
+        figs = {
+            "output_bound": pool.submit(_draw, out, "output_bound", fg.output_map, none),
+            "gradcheck": pool.submit(_draw, out, "gradcheck", fg.gradcheck_errors, list(problems.values())),
+        }
+        # Proofs stay in this process: their checked facts refuse to be pickled (by design). Each
+        # optimiser sweep starts as soon as its infimum is proved.
+        proofs, opt = {}, {}
+        for a in by_size:
+            proofs[a] = prove(a)
+            opt[a] = pool.submit(
+                optimise, a, infimum=proofs[a].infimum_value, infimum_attained=proofs[a].infimum_attained
+            )
+        r["proofs"] = {a: proofs[a] for a in PRESET_NAMES}
+        tick("prove")
+        seed_run = seed_loop(0)
+        # The same start for every preset: the seed's W1, W2 and zero biases.
+        r["train"] = {"none": seed_run}
+        for a in PRESET_NAMES[1:]:
+            r["train"][a] = train(problems[a], seed_run.init + (0.0,) * (problems[a].n_params - 2))
+        infima = {a: float(p.infimum_value) for a, p in r["proofs"].items()}
+        figs["training"] = pool.submit(_draw, out, "training", fg.training_curves, r["train"], infima)
+        tick("train")
+        r["gradcheck"] = {a: gradcheck(partial(backprop.gradient, p), p) for a, p in problems.items()}
+        r["gradcheck_seed"] = gradcheck(seed_gradient, none)
+        tick("gradcheck")
+        # The second route: branch and bound over all real weights, none of the theorems (< 1 s each).
+        r["certify"] = {a: certify(problems[a]) for a in PRESET_NAMES}
+        r["routes"] = {a: two_routes(a, r["proofs"][a], r["certify"][a]) for a in PRESET_NAMES}
+        tick("certify")
+        r["dynamics"] = {a: dyn[a].get() for a in PRESET_NAMES}
+        r["basin_map"], r["long_seed_run"] = bmap.get(), long_run.get()
+        for stem, build, (args, kwargs) in (
+            ("landscape", fg.loss_landscape, _landscape_args(r)),
+            ("basins", fg.basin_figure, _basins_args(r)),
+        ):
+            figs[stem] = pool.submit(_draw, out, stem, build, *args, **kwargs)
+        tick("dynamics")
+        r["optimise"] = {a: opt[a].get() for a in PRESET_NAMES}
+        trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
+        figs["box_trend"] = pool.submit(_draw, out, "box_trend", fg.box_trend, trend, infima)
+        tick("optimise")
+        captions = _captions(r)
+        r["figures"] = [(stem, captions[stem], figs[stem].get()) for stem in FIGURES]
+        tick("figures")
     return r
 
 
@@ -300,82 +316,53 @@ def _valley_floors(dyn, names) -> tuple[float, ...] | None:
     return tuple(floors[n] for n in names) if all(n in floors for n in names) else None
 
 
-def figures(r, out: Path) -> list[tuple[str, str, str]]:
-    """Build, check and save every figure; returns (stem, caption, file names) in report order."""
+#: The figures, in report order.
+FIGURES = ("landscape", "output_bound", "basins", "training", "box_trend", "gradcheck")
+
+
+def _draw(out: Path, stem: str, build, *args, **kwargs) -> tuple[str, ...]:
+    """Build one figure, check it and save it into ``out``; returns the file names (a worker task)."""
     from . import figures as fg
 
-    none = r["problems"]["none"]
-    dyn = r["dynamics"]["none"]
-    dj = dyn.to_json()
-    infima = {a: float(p.infimum_value) for a, p in r["proofs"].items()}
-    bm = r["basin_map"]
+    return tuple(p.name for p in fg.save_figure(build(*args, **kwargs), out, stem))
+
+
+def _landscape_args(r) -> tuple[tuple, dict]:
+    none, dyn = r["problems"]["none"], r["dynamics"]["none"]
+    args = (none, dyn.to_json()["critical_points"], r["long_seed_run"].trajectory, _valley_points(dyn, none))
+    return args, {"run_steps": r["train"]["none"].iterations}
+
+
+def _basins_args(r) -> tuple[tuple, dict]:
+    none, dyn, bm = r["problems"]["none"], r["dynamics"]["none"], r["basin_map"]
     saddle = next((c.weights for c in dyn.critical_points if c.kind == "saddle"), None)
-    made = [
-        (
-            "landscape",
-            fg.loss_landscape(
-                none,
-                dj["critical_points"],
-                r["long_seed_run"].trajectory,
-                _valley_points(dyn, none),
-                run_steps=r["train"]["none"].iterations,
-            ),
-            "The loss of the seed's network over (W1, W2), log colour scale. The seed's training "
-            f"({r['train']['none'].iterations} iterations of its own loop, solid; the same loop continued to "
-            f"{r['long_seed_run'].iterations} iterations, dotted) slides along the valley "
-            f"{dyn.seed_run.valley}; the lowest valley, {', '.join(dyn.lowest_valley)}, lies the other way "
-            "across the saddle.",
-        ),
-        (
-            "output_bound",
-            fg.output_map(none),
-            "z(1) over (W1, W2): the z = 1/2 contour is the line W2 = 0, and the whole half-plane W2 < 0 "
-            "has z(1) < 1/2 (theorem T2).",
-        ),
-        (
-            "basins",
-            fg.basin_figure(
-                bm.xs,
-                bm.ys,
-                bm.labels,
-                bm.valley_names,
-                saddle,
-                dyn.separatrix_direction,
-                label_losses=_valley_floors(dyn, bm.valley_names),
-                title=f"Basins of '{none.name}' ({pretty(none.description)}):\n"
-                "which valley gradient descent reaches from each start",
-            ),
-            f"Which valley gradient descent at the seed's rate reaches from each start of a "
-            f"{len(bm.xs)} × {len(bm.ys)} grid of the seed's network; the dashed line is the saddle's "
-            "stable direction from the exact Hessian.",
-        ),
-        (
-            "training",
-            fg.training_curves(r["train"], infima),
-            "Loss against iteration from the same start (the seed's W1, W2; biases 0) for the four "
-            "presets, with each proved infimum dashed.",
-        ),
-        (
-            "box_trend",
-            fg.box_trend(
-                {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()},
-                infima,
-            ),
-            "Best loss any optimiser found with every weight in [-B, B], against B, with the proved infima: "
-            "the gap closes as B grows but never reaches the infimum at a finite B.",
-        ),
-        (
-            "gradcheck",
-            fg.gradcheck_errors(list(r["problems"].values())),
-            "Per-point errors of the hand-coded backprop and of central finite differences against the "
-            "compiled SymPy gradient, with the tolerances the checks use.",
-        ),
-    ]
-    saved = []
-    for stem, fig, caption in made:
-        paths = fg.save_figure(fig, out, stem)
-        saved.append((stem, caption, tuple(p.name for p in paths)))
-    return saved
+    return (bm.xs, bm.ys, bm.labels, bm.valley_names, saddle, dyn.separatrix_direction), {
+        "label_losses": _valley_floors(dyn, bm.valley_names),
+        "title": f"Basins of '{none.name}' ({pretty(none.description)}):\n"
+        "which valley gradient descent reaches from each start",
+    }
+
+
+def _captions(r) -> dict[str, str]:
+    dyn, bm = r["dynamics"]["none"], r["basin_map"]
+    return {
+        "landscape": "The loss of the seed's network over (W1, W2), log colour scale. The seed's training "
+        f"({r['train']['none'].iterations} iterations of its own loop, solid; the same loop continued to "
+        f"{r['long_seed_run'].iterations} iterations, dotted) slides along the valley "
+        f"{dyn.seed_run.valley}; the lowest valley, {', '.join(dyn.lowest_valley)}, lies the other way "
+        "across the saddle.",
+        "output_bound": "z(1) over (W1, W2): the z = 1/2 contour is the line W2 = 0, and the whole "
+        "half-plane W2 < 0 has z(1) < 1/2 (theorem T2).",
+        "basins": f"Which valley gradient descent at the seed's rate reaches from each start of a "
+        f"{len(bm.xs)} × {len(bm.ys)} grid of the seed's network; the dashed line is the saddle's "
+        "stable direction from the exact Hessian.",
+        "training": "Loss against iteration from the same start (the seed's W1, W2; biases 0) for the four "
+        "presets, with each proved infimum dashed.",
+        "box_trend": "Best loss any optimiser found with every weight in [-B, B], against B, with the proved "
+        "infima: the gap closes as B grows but never reaches the infimum at a finite B.",
+        "gradcheck": "Per-point errors of the hand-coded backprop and of central finite differences against "
+        "the compiled SymPy gradient, with the tolerances the checks use.",
+    }
 
 
 def blocks(r, figs) -> list:
@@ -689,12 +676,11 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
             bar.set_postfix_str(following[0] if following else "")
 
         bar.set_postfix_str(STEPS[0])
-        r = compute(tick)
+        r = compute(stage, tick)
         checks = _checks(r)
         results = results_json(r, checks)
-        figs = figures(r, stage)
+        figs = r["figures"]
         written = [name for _, _, names in figs for name in names]
-        tick("figures")
         bl = typeset_blocks(blocks(r, figs))
         reports = [r["proofs"][a] for a in PRESET_NAMES]
         atomic_write_text(stage / "proofs.md", render_markdown(reports))

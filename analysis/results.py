@@ -34,11 +34,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import types
 import typing
 from functools import cache
-
-import numpy as np
 
 from .errors import InputError
 
@@ -103,13 +102,15 @@ def to_json(value):
         return out
     if value is None or isinstance(value, bool | str):
         return value
-    if isinstance(value, np.ndarray):
+    # NumPy values exist only once NumPy is loaded: this module does not load it (start-up time).
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.ndarray):
         return to_json(value.tolist())
-    if isinstance(value, np.bool_):
+    if np is not None and isinstance(value, np.bool_):
         return bool(value)
-    if isinstance(value, int | np.integer):
+    if isinstance(value, int) or (np is not None and isinstance(value, np.integer)):
         return int(value)
-    if isinstance(value, float | np.floating):
+    if isinstance(value, float) or (np is not None and isinstance(value, np.floating)):
         v = float(value)
         return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
     if isinstance(value, tuple | list):
@@ -193,7 +194,8 @@ def _decode(v, hint, where: str):
         return v
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return from_json(hint, v)
-    if hint is np.ndarray:
+    np = sys.modules.get("numpy")
+    if np is not None and hint is np.ndarray:
         a = np.array(v)
         a.setflags(write=False)
         return a

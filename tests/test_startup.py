@@ -1,4 +1,4 @@
-"""Start-up stays instant: ``--version`` and ``--help`` load neither SymPy nor SciPy."""
+"""Start-up stays instant: ``--version`` and ``--help`` load neither NumPy, SymPy nor SciPy."""
 
 import os
 import subprocess
@@ -8,7 +8,7 @@ import pytest
 
 from analysis.parallel import THREAD_ENV
 
-HEAVY = ("sympy", "scipy", "matplotlib", "mpmath", "flint")
+HEAVY = ("numpy", "sympy", "scipy", "matplotlib", "mpmath", "flint", "dask")
 
 # Runs the command line the way the `canlearn` script does, then lists the heavy modules loaded.
 _PROBE = """
@@ -36,7 +36,9 @@ def _loaded(*argv: str) -> list[str]:
     return modules
 
 
-@pytest.mark.parametrize("argv", [("--version",), ("--help",), ("train", "--help")])
+@pytest.mark.parametrize(
+    "argv", [("--version",), ("--help",), ("train", "--help"), ("atlas", "--help"), ("certify", "--help")]
+)
 def test_start_up_loads_no_heavy_module(argv):
     assert _loaded(*argv) == []
 
