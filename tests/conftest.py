@@ -28,8 +28,11 @@ def regenerated(tmp_path_factory):
     return out, summary
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marks
 def pytest_collection_modifyitems(config, items):
-    """Every test that needs the full regeneration is slow, wherever it is defined."""
+    """Every test that needs the full regeneration is slow, wherever it is defined; under
+    pytest-xdist (``make test``) they share one worker, so the regeneration runs once."""
     for item in items:
         if "regenerated" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("regenerated"))

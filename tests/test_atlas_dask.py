@@ -50,7 +50,7 @@ def test_a_killed_worker_loses_no_cell(reference, tmp_path):
 
     killed = []
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
 

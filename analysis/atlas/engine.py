@@ -63,7 +63,7 @@ def dask_client(workers: int | None = None, scheduler=None):
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: "None" still means 8787, which may be taken
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
