@@ -393,15 +393,11 @@ def _prove(args):
 def _optimise_one(p, boxes):
     """One problem's optimise report, against its proved infimum (a parallel task: see _optimise)."""
     from .optimise import optimise
-    from .proofs import prove
+    from .proofs import infimum
 
-    proved = prove(p.name) if _is_preset(p) else None  # hand-proved theorems exist for presets only
-    return optimise(
-        _sugar(p),
-        boxes=boxes,
-        infimum=proved.infimum_value if proved else None,
-        infimum_attained=proved.infimum_attained if proved else None,
-    )
+    # Hand-proved theorems exist for presets only; only those stating the infimum are proved here.
+    inf, attained = infimum(p.name) if _is_preset(p) else (None, None)
+    return optimise(_sugar(p), boxes=boxes, infimum=inf, infimum_attained=attained)
 
 
 def _optimise(args):

@@ -164,7 +164,7 @@ def compute(out: Path, tick=lambda name: None) -> dict:
     from .dynamics import basin_map, dynamics
     from .optimise import optimise
     from .parallel import TaskPool
-    from .proofs import prove
+    from .proofs import infimum, prove
     from .seed import seed_gradient, seed_loop
     from .training import train
 
@@ -183,14 +183,13 @@ def compute(out: Path, tick=lambda name: None) -> dict:
             "gradcheck": pool.submit(_draw, out, "gradcheck", fg.gradcheck_errors, list(problems.values())),
         }
         # Proofs stay in this process: their checked facts refuse to be pickled (by design). Each
-        # optimiser sweep starts as soon as its infimum is proved.
-        proofs, opt = {}, {}
+        # optimiser sweep starts once the theorems stating its infimum are proved (the rest of
+        # each proof reuses them).
+        opt = {}
         for a in by_size:
-            proofs[a] = prove(a)
-            opt[a] = pool.submit(
-                optimise, a, infimum=proofs[a].infimum_value, infimum_attained=proofs[a].infimum_attained
-            )
-        r["proofs"] = {a: proofs[a] for a in PRESET_NAMES}
+            inf, attained = infimum(a)
+            opt[a] = pool.submit(optimise, a, infimum=inf, infimum_attained=attained)
+        r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
         tick("prove")
         seed_run = seed_loop(0)
         # The same start for every preset: the seed's W1, W2 and zero biases.

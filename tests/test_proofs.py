@@ -12,7 +12,7 @@ import sympy as sp
 
 from analysis.backprop import loss
 from analysis.network import PRESET_NAMES, preset
-from analysis.proofs import ProofReport, prove, render_latex, render_markdown
+from analysis.proofs import ProofReport, infimum, prove, render_latex, render_markdown
 
 EXPECTED = {  # the theorems each preset's report must contain, proved
     "none": {"T1", "T2", "T3", "T4", "T7"},
@@ -157,6 +157,32 @@ def test_deterministic_json():
 
 def test_same_process_repeat_is_identical(reports):
     assert json.dumps(prove("none").to_json()) == json.dumps(reports["none"].to_json())
+
+
+def test_infimum_alone_reads_the_same_facts(reports):
+    """``infimum`` in a fresh process proves only the theorems stating inf L, and reads what prove reads."""
+    code = (
+        "from analysis.proofs import infimum, report as R\n"
+        "for a in ('none', 'hidden', 'output', 'both'):\n"
+        "    print(a, *infimum(a))\n"
+        "print(R._theorem.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    *rows, proved = out.split("\n")[:-1]
+    for row, a in zip(rows, PRESET_NAMES, strict=True):
+        rep = reports[a]
+        assert row == f"{a} {rep.infimum_value} {rep.infimum_attained}"
+    assert int(proved) == 4  # T3, T5, T6 twice: not T1, T2, T4, T7
+
+
+def test_infimum_without_its_theorem_is_unknown(monkeypatch):
+    """Negative control: with no theorem stating it, the infimum is None, never a guess."""
+    from analysis.proofs import report as proof_report
+
+    monkeypatch.setattr(proof_report, "_states_infimum", lambda stmt: False)
+    assert infimum("none") == (None, None)
+    with pytest.raises(ValueError, match="prove takes a preset name"):
+        infimum("neither")
 
 
 def test_bad_arch():
