@@ -390,25 +390,31 @@ def _prove(args):
     return payload, text, (0 if ok else 1)
 
 
-def _optimise_one(p, boxes):
-    """One problem's optimise report, against its proved infimum (a parallel task: see _optimise)."""
-    from .optimise import optimise
-    from .proofs import infimum
-
-    # Hand-proved theorems exist for presets only; only those stating the infimum are proved here.
-    inf, attained = infimum(p.name) if _is_preset(p) else (None, None)
-    return optimise(_sugar(p), boxes=boxes, infimum=inf, infimum_attained=attained)
-
-
 def _optimise(args):
     from functools import partial
 
-    from .parallel import map_tasks
+    from .optimise import optimise, sweep
+    from .parallel import call, map_tasks
+    from .proofs import infimum
 
     problems = resolve_problems(args)
-    # Independent problems in parallel processes; the reports are the ones a serial run makes.
-    task = partial(_optimise_one, boxes=args.boxes)
-    reports = map_tasks(task, problems, preload=["analysis.optimise", "analysis.proofs"])
+    boxes = tuple(args.boxes)
+    # One task per (problem, box), the most weights first, and one per proved infimum (presets only
+    # have hand-proved theorems; only those stating the infimum are proved): the cores stay busy to
+    # the end. The reports are the ones a serial run makes.
+    order = sorted(range(len(problems)), key=lambda i: -problems[i].n_params)
+    keys = [(i, k) for i in order for k in range(len(boxes))]
+    jobs = [partial(sweep, _sugar(problems[i]), boxes[k], k) for i, k in keys]
+    presets = [p.name for p in problems if _is_preset(p)]
+    jobs += [partial(infimum, name) for name in presets]
+    done = map_tasks(call, jobs, preload=["analysis.optimise", "analysis.proofs"])
+    found = dict(zip(keys, done))
+    proved = dict(zip(presets, done[len(keys) :]))
+    reports = []
+    for i, p in enumerate(problems):
+        inf, attained = proved.get(p.name, (None, None)) if _is_preset(p) else (None, None)
+        sweeps = [found[i, k] for k in range(len(boxes))]
+        reports.append(optimise(_sugar(p), boxes, infimum=inf, infimum_attained=attained, sweeps=sweeps))
     payload, text = _many(reports, len(problems) == 1)
     return payload, text, (0 if all(r.agrees is not False for r in reports) else 1)
 

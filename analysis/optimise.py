@@ -372,6 +372,58 @@ def _gap_str(gap: float) -> str:
     return "0 (to working precision)" if gap == 0.0 else f"{gap:.3g}"
 
 
+@dataclass(frozen=True)
+class Found:
+    """One optimiser's best point on one box, with its evaluation counts (before any checks)."""
+
+    method: str
+    box: float
+    weights: tuple[float, ...]
+    nfev: int
+    njev: int
+    nhev: int
+
+
+def sweep(problem, box: float, index: int, seed: int = 0, methods=METHODS, starts: int = LOCAL_STARTS):
+    """Every method on the box [-box, box]^n: the costly part of :func:`optimise`, one task per box.
+
+    ``index`` is the box's place in optimise's list: with ``seed`` it fixes the starts. Returns a
+    tuple of :class:`Found`, one per method, in ``methods`` order.
+    """
+    problem = as_problem(problem)
+    box, methods = _checked_box(box), _checked_methods(methods)
+    n = problem.n_params
+    rng = np.random.default_rng([seed, index])
+    start_pts = rng.uniform(-box, box, (starts, n))
+    found = []
+    with warnings.catch_warnings():
+        # Nothing is silenced: any warning from an optimiser is a bug to surface, even outside pytest.
+        warnings.simplefilter("error")
+        for j, method in enumerate(methods):
+            obj = _Objective(problem, box)
+            if method in LOCAL_METHODS:
+                _, w = _local(obj, method, start_pts)
+            else:
+                _, w = _global(obj, method, seed * 1000 + 17 * index + j)
+            found.append(Found(method, box, tuple(float(v) for v in w), obj.nfev, obj.njev, obj.nhev))
+    return tuple(found)
+
+
+def _checked_box(box) -> float:
+    box = float(box)
+    if not np.isfinite(box) or box <= 0:
+        raise InputError("boxes must be positive finite half-widths")
+    return box
+
+
+def _checked_methods(methods) -> tuple[str, ...]:
+    methods = tuple(methods)
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise InputError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+    return methods
+
+
 def optimise(
     problem,
     boxes=DEFAULT_BOXES,
@@ -380,35 +432,32 @@ def optimise(
     methods=METHODS,
     starts: int = LOCAL_STARTS,
     infimum_attained: bool | None = None,
+    sweeps=None,
 ) -> OptimiseReport:
     """Run every method on every box for ``problem`` (a Problem or a preset name) and compare with
-    the proved ``infimum`` (``infimum_attained``: whether the proof says it is attained, if known)."""
+    the proved ``infimum`` (``infimum_attained``: whether the proof says it is attained, if known).
+
+    ``sweeps``: the :func:`sweep` of each box, if already computed (e.g. in worker processes, one
+    task per box); they must be the sweeps of these boxes, methods and seed.
+    """
     problem = as_problem(problem)
     arch = problem.name
     boxes = tuple(float(b) for b in boxes)
-    if not boxes or any(not np.isfinite(b) or b <= 0 for b in boxes):
+    if not boxes:
         raise InputError("boxes must be positive finite half-widths")
-    unknown = set(methods) - set(METHODS)
-    if unknown:
-        raise InputError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+    boxes, methods = tuple(_checked_box(b) for b in boxes), _checked_methods(methods)
+    if sweeps is None:
+        sweeps = [sweep(problem, box, k, seed, methods, starts) for k, box in enumerate(boxes)]
+    elif [tuple((f.method, f.box) for f in sw) for sw in sweeps] != [
+        tuple((m, box) for m in methods) for box in boxes
+    ]:
+        raise InputError("sweeps: expected one sweep per box, each with every method in order")
     comp = compiled(problem)
-    n = problem.n_params
     top_dps = working_dps(max(boxes))
     ref_mp = None if infimum is None else _mp_value(infimum, top_dps)
-    runs = []
     with warnings.catch_warnings():
-        # Nothing is silenced: any warning from an optimiser is a bug to surface, even outside pytest.
         warnings.simplefilter("error")
-        for k, box in enumerate(boxes):
-            rng = np.random.default_rng([seed, k])
-            start_pts = rng.uniform(-box, box, (starts, n))
-            for j, method in enumerate(methods):
-                obj = _Objective(problem, box)
-                if method in LOCAL_METHODS:
-                    _, w = _local(obj, method, start_pts)
-                else:
-                    _, w = _global(obj, method, seed * 1000 + 17 * k + j)
-                runs.append(_make_run(problem, comp, method, box, w, obj, ref_mp))
+        runs = [_make_run(problem, comp, f, ref_mp) for sw in sweeps for f in sw]
     # Rank by the loss at mpmath precision: near the infimum float losses tie at rounding level.
     best_per_box = [min((r for r in runs if r.box == b), key=_rank) for b in boxes]
     order = np.argsort(boxes)
@@ -503,7 +552,8 @@ def _rank(run: Run):
         return mpmath.mpf(run.loss_mp)
 
 
-def _make_run(problem, comp, method, box, w, obj, ref_mp) -> Run:
+def _make_run(problem, comp, found: Found, ref_mp) -> Run:
+    method, box, w = found.method, found.box, np.array(found.weights)
     g_sym = comp.gradient(w)
     g_bp = backprop.gradient(problem, w)
     check = gradcheck(lambda p: backprop.gradient(problem, p), problem, points=w[None, :])
@@ -528,9 +578,9 @@ def _make_run(problem, comp, method, box, w, obj, ref_mp) -> Run:
         loss=float(comp.loss(w)),
         weights=tuple(float(v) for v in w),
         on_boundary=on_boundary(w, box),
-        nfev=obj.nfev,
-        njev=obj.njev,
-        nhev=obj.nhev,
+        nfev=found.nfev,
+        njev=found.njev,
+        nhev=found.nhev,
         loss_mp=loss_mp,
         gap=gap,
         kkt_residual=float(np.max(np.abs(projected_gradient(g_sym, w, box)))),

@@ -162,9 +162,9 @@ def compute(out: Path, tick=lambda name: None) -> dict:
     from .certify import certify
     from .check import gradcheck
     from .dynamics import basin_map, dynamics
-    from .optimise import optimise
+    from .optimise import DEFAULT_BOXES, optimise, sweep
     from .parallel import TaskPool
-    from .proofs import infimum, prove
+    from .proofs import prove
     from .seed import seed_gradient, seed_loop
     from .training import train
 
@@ -175,20 +175,17 @@ def compute(out: Path, tick=lambda name: None) -> dict:
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
     preload = ["analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.seed"]
     with TaskPool(preload=preload) as pool:
-        dyn = {a: pool.submit(dynamics, a) for a in ("none", *(a for a in by_size if a != "none"))}
+        dyn = {a: pool.submit(dynamics, a) for a in by_size}
+        # The optimisers, one task per preset and box; their checks against the proofs come later.
+        boxes = list(enumerate(DEFAULT_BOXES))
+        sweeps = {(a, k): pool.submit(sweep, a, box, k) for a in by_size for k, box in boxes}
         long_run = pool.submit(seed_loop, 0, iterations=10**4)
         bmap = pool.submit(basin_map, "none", n=200, method="gd")
         figs = {
             "output_bound": pool.submit(_draw, out, "output_bound", fg.output_map, none),
             "gradcheck": pool.submit(_draw, out, "gradcheck", fg.gradcheck_errors, list(problems.values())),
         }
-        # Proofs stay in this process: their checked facts refuse to be pickled (by design). Each
-        # optimiser sweep starts once the theorems stating its infimum are proved (the rest of
-        # each proof reuses them).
-        opt = {}
-        for a in by_size:
-            inf, attained = infimum(a)
-            opt[a] = pool.submit(optimise, a, infimum=inf, infimum_attained=attained)
+        # Proofs stay in this process: their checked facts refuse to be pickled (by design).
         r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
         tick("prove")
         seed_run = seed_loop(0)
@@ -214,7 +211,15 @@ def compute(out: Path, tick=lambda name: None) -> dict:
         ):
             figs[stem] = pool.submit(_draw, out, stem, build, *args, **kwargs)
         tick("dynamics")
-        r["optimise"] = {a: opt[a].get() for a in PRESET_NAMES}
+        r["optimise"] = {
+            a: optimise(
+                a,
+                infimum=r["proofs"][a].infimum_value,
+                infimum_attained=r["proofs"][a].infimum_attained,
+                sweeps=[sweeps[a, k].get() for k in range(len(DEFAULT_BOXES))],
+            )
+            for a in PRESET_NAMES
+        }
         trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
         figs["box_trend"] = pool.submit(_draw, out, "box_trend", fg.box_trend, trend, infima)
         tick("optimise")

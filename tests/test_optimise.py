@@ -9,9 +9,10 @@ import sympy as sp
 
 from analysis import backprop
 from analysis.check import gradcheck
+from analysis.errors import InputError
 from analysis.exact import compiled
 from analysis.network import preset
-from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient, working_dps
+from analysis.optimise import METHODS, on_boundary, optimise, projected_gradient, sweep, working_dps
 from analysis.tolerances import KKT_ATOL, MP_DPS
 
 BOXES = (5, 10, 20)
@@ -186,3 +187,16 @@ def test_any_problem_and_json_round_trip():
     assert back == rep
     with pytest.raises(ValueError):
         optimise(42)
+
+
+def test_sweeps_computed_elsewhere_give_the_same_report(none_report):
+    """optimise from per-box sweeps (worker tasks) is the report it computes itself; the wrong
+    sweeps are refused."""
+    sweeps = [sweep("none", box, k) for k, box in enumerate(BOXES)]
+    again = optimise("none", boxes=BOXES, infimum=sp.Rational(1, 8), sweeps=sweeps)
+    assert json.dumps(again.to_json()) == json.dumps(none_report.to_json())
+    for bad in (sweeps[:2], sweeps[::-1], [sweeps[0], sweeps[1], sweeps[2][1:]]):
+        with pytest.raises(InputError, match="sweeps"):
+            optimise("none", boxes=BOXES, infimum=sp.Rational(1, 8), sweeps=bad)
+    # A sweep with another box index draws other starts: its points differ.
+    assert sweep("none", BOXES[0], 1) != sweeps[0]
