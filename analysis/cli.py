@@ -424,8 +424,11 @@ def _dynamics(args):
     from .parallel import map_tasks
 
     problems = resolve_problems(args)
-    # Independent problems in parallel processes; the reports are the ones a serial run makes.
-    return _many(map_tasks(dynamics, [_sugar(p) for p in problems]), len(problems) == 1)
+    # Independent problems in parallel processes, the most weights first (they take longest); the
+    # reports are the ones a serial run makes, in the order asked for.
+    order = sorted(range(len(problems)), key=lambda i: -problems[i].n_params)
+    done = dict(zip(order, map_tasks(dynamics, [_sugar(problems[i]) for i in order])))
+    return _many([done[i] for i in range(len(problems))], len(problems) == 1)
 
 
 def _add_atlas_parser(sub, fmt, json_help) -> None:
