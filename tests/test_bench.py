@@ -11,7 +11,7 @@ import pytest
 
 from analysis import compiled, preset
 from analysis.backends import available, fused_gradient
-from analysis.parallel import THREAD_ENV, call, default_workers, limit_blas_threads, map_tasks
+from analysis.parallel import THREAD_ENV, TaskPool, call, default_workers, limit_blas_threads, map_tasks
 from analysis.tolerances import GRAD_ATOL, GRAD_RTOL
 
 
@@ -30,6 +30,25 @@ def test_parallel_analysis_is_the_serial_one():
     jobs = [functools.partial(seed_loop, s, iterations=50) for s in (0, 1)]
     par = map_tasks(call, jobs, workers=2)
     assert [pickle.dumps(r) for r in par] == [pickle.dumps(j()) for j in jobs]
+
+
+def test_task_pool_runs_tasks_elsewhere_and_returns_their_values():
+    with TaskPool(workers=2) as pool:
+        handles = [pool.submit(operator.pow, x, 2) for x in range(6)]
+        pids = [pool.submit(os.getpid) for _ in range(4)]
+        assert [h.get() for h in handles] == [x**2 for x in range(6)]
+        assert os.getpid() not in {h.get() for h in pids}  # negative control: not silently serial
+    with TaskPool(workers=1) as pool:  # one worker: each task runs at once, here
+        assert pool.submit(os.getpid).get() == os.getpid()
+        assert pool.submit(operator.neg, 3).get() == -3
+
+
+def test_task_pool_raises_a_task_error_and_stops_its_workers():
+    with pytest.raises(ZeroDivisionError), TaskPool(workers=2) as pool:
+        pool.submit(operator.truediv, 1, 0).get()
+    assert not any(p.is_alive() for p in pool._pool._pool)  # terminated on the way out
+    with pytest.raises(ValueError, match="workers"):
+        TaskPool(workers=0)
 
 
 def test_workers_from_the_environment(monkeypatch):
