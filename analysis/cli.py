@@ -585,16 +585,19 @@ def _all(args):
 
 
 def _report(args):
-    from .problem_report import run_report
+    from . import validate
 
     (problem,) = resolve_problems(args)
     out = args.out or f"report-{problem.name}"
     params = None
     if args.params is not None:
         params = tuple(int(t) if t.strip().isdigit() else t.strip() for t in args.params.split(","))
+        validate.two_params(problem, params)  # before the heavy imports: bad input fails at once
     chosen = [f"--{k} {getattr(args, k)}" for k in ("arch", "spec", "net", "bias", "data", "params")]
     command = " ".join(["canlearn report", *(c for c in chosen if not c.endswith(" None")), f"--out {out}"])
     progress = not args.no_progress
+    from .problem_report import run_report
+
     summary = run_report(problem, _out_dir(out), params=params, progress=progress, command=command)
     return summary.to_json(), summary.text(), (0 if summary.ok else 1)
 

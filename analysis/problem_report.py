@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import InputError
+from . import __version__, validate
 from .io import atomic_write_text, dumps, output_set
 from .network import Problem
 from .notation import pretty
@@ -81,22 +80,6 @@ def default_params(problem: Problem, run) -> tuple[int, int]:
     return tuple(sorted(order[:2]))
 
 
-def _check_params(problem: Problem, params) -> tuple[int, int]:
-    names = problem.param_names
-    picked = []
-    for p in params:
-        if isinstance(p, str):
-            if p not in names:
-                raise InputError(f"params: {p!r} is not a parameter of {problem.name!r} ({', '.join(names)})")
-            p = names.index(p)
-        if isinstance(p, bool) or not isinstance(p, int | np.integer) or not 0 <= p < problem.n_params:
-            raise InputError(f"params: expected indices in 0..{problem.n_params - 1} or names, got {p!r}")
-        picked.append(int(p))
-    if len(picked) != 2 or picked[0] == picked[1]:
-        raise InputError(f"params: expected two different parameters, got {params!r}")
-    return tuple(picked)
-
-
 def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     """Run every analysis that applies to any problem; returns the objects the artifacts use."""
     from . import backprop
@@ -106,7 +89,7 @@ def compute(problem: Problem, params=None, tick=lambda name: None) -> dict:
     from .optimise import optimise
     from .training import train
 
-    chosen = None if params is None else _check_params(problem, params)  # before any work
+    chosen = None if params is None else validate.two_params(problem, params)  # before any work
     r: dict = {"problem": problem}
     r["train"] = train(problem, seed=0)
     tick("train")

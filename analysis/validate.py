@@ -77,3 +77,20 @@ def problem(v, name: str = "problem"):
     raise InputTypeError(
         f"{name}: expected a Problem or a preset name ({', '.join(PRESET_NAMES)}), got {what}"
     )
+
+
+def two_params(problem, params) -> tuple[int, int]:
+    """Two different parameters of ``problem``, by index or name, as indices."""
+    names = problem.param_names
+    picked = []
+    for p in params:
+        if isinstance(p, str):
+            if p not in names:
+                raise InputError(f"params: {p!r} is not a parameter of {problem.name!r} ({', '.join(names)})")
+            p = names.index(p)
+        if isinstance(p, bool) or not isinstance(p, numbers.Integral) or not 0 <= p < problem.n_params:
+            raise InputError(f"params: expected indices in 0..{problem.n_params - 1} or names, got {p!r}")
+        picked.append(int(p))
+    if len(picked) != 2 or picked[0] == picked[1]:
+        raise InputError(f"params: expected two different parameters, got {params!r}")
+    return tuple(picked)

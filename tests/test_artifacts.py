@@ -216,6 +216,7 @@ with output_set(out) as stage:
 WRITE_PHASE = 0.12  # seconds the fake write phase above takes (6 files, 20 ms apart)
 
 
+@pytest.mark.slow
 def test_kills_during_the_write_phase_never_leave_a_mixed_set(tmp_path):
     """20 SIGKILLs spread over the write phase and the switch after it: the folder always holds
     one whole generation, the user's file survives, and the next run cleans up and succeeds."""

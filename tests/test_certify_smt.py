@@ -102,6 +102,7 @@ def test_xor_without_hidden_layer_and_soft_targets():
         csmt.check_not_separable(soft)
 
 
+@pytest.mark.slow
 @needs_z3
 def test_z3_proves_xor_on_2_1_1_not_separable():
     # certify leaves this open at [0, 1/3]; one hidden unit makes the output monotone in a linear

@@ -99,6 +99,7 @@ def test_output_folder_must_be_writable(tmp_path, capsys):
         assert err.startswith("canlearn: error: cannot") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_prove_writes_documents(tmp_path, capsys):
     assert main(["prove", "--arch", "none", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proofs.md", "proofs.tex"]

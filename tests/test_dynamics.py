@@ -78,6 +78,7 @@ def test_basin_map_labels_and_determinism():
         seedcase.seed_basin_map("hidden", n=10)  # no exact nondegenerate saddle: no plane rule
 
 
+@pytest.mark.slow
 def test_coordinate_limits_match_sympy_limit():
     assert dyn.check_limit_with_sympy("none", 0, 1)
     assert dyn.check_limit_with_sympy("none", 0, -1)
@@ -188,6 +189,7 @@ def test_bias_presets(arch):
     assert "W1->-inf" in rep.lowest_valley
 
 
+@pytest.mark.slow
 def test_diagonal_valley_gets_exact_limit_along_its_ray():
     vals = {v.limit: v for v in dyn.valleys("output")}
     v = vals["W1->+inf"]

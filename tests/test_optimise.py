@@ -189,6 +189,7 @@ def test_any_problem_and_json_round_trip():
         optimise(42)
 
 
+@pytest.mark.slow
 def test_sweeps_computed_elsewhere_give_the_same_report(none_report):
     """optimise from per-box sweeps (worker tasks) is the report it computes itself; the wrong
     sweeps are refused."""

@@ -145,6 +145,7 @@ def test_json_shape(reports):
         assert json.loads(json.dumps(d)) == d
 
 
+@pytest.mark.slow
 def test_deterministic_json():
     """Two fresh runs (separate processes, so no cache is shared) give identical JSON."""
     code = "import json; from analysis.proofs import prove; print(json.dumps(prove('hidden').to_json()))"
@@ -159,6 +160,7 @@ def test_same_process_repeat_is_identical(reports):
     assert json.dumps(prove("none").to_json()) == json.dumps(reports["none"].to_json())
 
 
+@pytest.mark.slow
 def test_infimum_alone_reads_the_same_facts(reports):
     """``infimum`` in a fresh process proves only the theorems stating inf L, and reads what prove reads."""
     code = (

@@ -50,6 +50,7 @@ def test_port_matches_original_bit_for_bit(seed):
     assert float(ns["z"]) == r.outputs[0]  # the script's last z is z(0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "seed, init",
     [(0, None), (0, (-0.5488135039273248, 0.7151893663724908)), (4, (3.0, -2.0)), (1, (0.0, 0.0))],
