@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -27,6 +28,7 @@ from matplotlib.image import imread
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Affine2D
+from PIL import Image as PILImage
 
 from .io import atomic_write_bytes
 
@@ -392,8 +394,17 @@ def _lay_table(lay: _Layout, b: Table):
     lay.gap(BLOCK_GAP)
 
 
+def _read_image(path: Path):
+    """The picture's pixels. 8-bit RGB(A) stays uint8: as the floats ``imread`` gives, matplotlib
+    would scale it back to the same bytes, slowly, on every draw."""
+    with PILImage.open(path) as im:
+        if im.mode in ("RGB", "RGBA"):
+            return np.asarray(im)
+    return imread(path)
+
+
 def _lay_image(lay: _Layout, b: Image):
-    array = imread(b.path)
+    array = _read_image(b.path)
     h_px, w_px = array.shape[:2]
     prop = _font(CAPTION_SIZE, style="italic")
     caption = wrap(b.caption, prop, TEXT_W) if b.caption else []

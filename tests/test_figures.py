@@ -12,6 +12,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 
 from analysis import backprop, compiled, preset, seed_loop, train
 from analysis import figures as fg
@@ -376,12 +377,45 @@ def test_save_figure_negative_control_default_svg_differs():
     assert render() != render()
 
 
-def test_save_figure_refuses_a_failing_figure(tmp_path):
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (_no_title, "no title"),
+        (_tiny_font, "pt"),
+        (_off_figure, "cut off"),
+        (_spills_axes, "spills out"),
+    ],
+)
+def test_save_figure_refuses_a_failing_figure(tmp_path, spoil, message):
+    """The texts are checked on the PNG's own draw: a failure there still writes no file."""
     fig, ax = _good_figure()
+    spoil(fig, ax)
+    with pytest.raises(ValueError, match=message):
+        fg.save_figure(fig, tmp_path, "bad")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_figure_leaves_the_figure_as_it_was(tmp_path):
+    fig, ax = _good_figure()
+    engine, canvas = fig.get_layout_engine(), fig.canvas
+    fg.save_figure(fig, tmp_path, "good")
+    assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, 100)
+    assert fg.figure_problems(fig) == []
     ax.set_title("")
     with pytest.raises(ValueError, match="no title"):
         fg.save_figure(fig, tmp_path, "bad")
-    assert list(tmp_path.iterdir()) == []
+    assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, 100)
+
+
+def test_save_figure_png_is_the_one_savefig_makes_after_check_figure(tmp_path):
+    """Layout passes instead of whole draws: the PNG is byte for byte the one ``check_figure``
+    followed by ``savefig`` makes (the output map's colour bar needs both passes to match)."""
+    png = fg.save_figure(fg.output_map(NONE, resolution=30), tmp_path, "map")[0].read_bytes()
+    fig = fg.check_figure(fg.output_map(NONE, resolution=30))
+    buf = io.BytesIO()
+    with mpl.rc_context(fg.STYLE):
+        fig.savefig(buf, format="png", dpi=fg.PNG_DPI, metadata={"Software": None})
+    assert png == buf.getvalue()
 
 
 _CROSS_PROCESS = textwrap.dedent(
@@ -447,6 +481,16 @@ def test_render_pdf_is_byte_identical_and_atomic(tmp_path, png):
     assert pr.page_count(data) == pages >= 3
     assert b"CreationDate" not in data and b"ModDate" not in data and b"(canlearn)" in data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf"]
+
+
+def test_render_pdf_embeds_the_same_image_from_uint8_pixels(tmp_path, png, monkeypatch):
+    """The PNG is read as uint8 (faster to draw); the PDF is byte for byte the one from imread's floats."""
+    assert pr._read_image(png).dtype == np.uint8
+    doc = [pr.Paragraph("x"), pr.Image(png, "c")]
+    pr.render_pdf(doc, tmp_path / "uint8.pdf")
+    monkeypatch.setattr(pr, "_read_image", imread)
+    pr.render_pdf(doc, tmp_path / "float.pdf")
+    assert (tmp_path / "uint8.pdf").read_bytes() == (tmp_path / "float.pdf").read_bytes()
 
 
 def test_render_pdf_page_count(tmp_path):
