@@ -8,6 +8,7 @@ Everything is built lazily and cached per problem: importing this module does no
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -197,6 +198,19 @@ class Compiled:
 
     def loss(self, w) -> np.ndarray:
         return self._call(self._loss_f, w, (), "loss")
+
+    def point_loss(self, w: np.ndarray) -> float:
+        """L at one point given as a float64 vector of ``n_params`` finite weights, not checked: for
+        optimisers' inner loops, where :meth:`loss`'s checks cost more than L. Same value as ``loss``."""
+        with np.errstate(all="ignore"):
+            (v,) = self._loss_f(*w)
+        return float(v) if math.isfinite(v) else float(self.loss(w))  # checked, redone exactly
+
+    def point_gradient(self, w: np.ndarray) -> np.ndarray:
+        """:meth:`point_loss`'s gradient: ``gradient`` at one unchecked float64 point, same values."""
+        with np.errstate(all="ignore"):
+            g = self._grad_f(*w)
+        return np.array(g, dtype=float) if math.isfinite(sum(g)) else self.gradient(w)
 
     def gradient(self, w) -> np.ndarray:
         return self._call(self._grad_f, w, (self.problem.n_params,), "gradient")

@@ -69,12 +69,15 @@ class _Objective:
 
     def loss(self, w):
         w = np.asarray(w, dtype=float)
-        self.nfev += int(np.prod(w.shape[:-1], dtype=int)) if w.ndim > 1 else 1
-        return float(self.c.loss(w)) if w.ndim == 1 else self.c.loss(w)
+        if w.ndim == 1:
+            self.nfev += 1
+            return self.c.point_loss(w)  # the optimisers pass finite float64 points
+        self.nfev += int(np.prod(w.shape[:-1], dtype=int))
+        return self.c.loss(w)
 
     def grad(self, w):
         self.njev += 1
-        return self.c.gradient(np.asarray(w, dtype=float))
+        return self.c.point_gradient(np.asarray(w, dtype=float))
 
     def hess(self, w):
         self.nhev += 1

@@ -11,6 +11,7 @@ import pytest
 
 from analysis import compiled, preset
 from analysis.backends import available, fused_gradient
+from analysis.errors import InputError
 from analysis.parallel import THREAD_ENV, TaskPool, call, default_workers, limit_blas_threads, map_tasks
 from analysis.tolerances import GRAD_ATOL, GRAD_RTOL
 
@@ -81,6 +82,13 @@ def test_one_point_fast_path_equals_the_batched_values(arch):
         one = np.stack([f(w) for w in pts])
         assert one.shape == batched.shape
         assert one.tobytes() == batched.tobytes(), f.__name__
+    # The unchecked inner-loop calls of the optimisers: the same values, at huge weights too.
+    huge = pts * np.array([1e150, 1.0] * c.problem.n_params)[: c.problem.n_params]
+    for w in [*pts, *huge]:
+        assert c.point_loss(w) == c.loss(w)
+        assert c.point_gradient(w).tobytes() == c.gradient(w).tobytes()
+    with pytest.raises(InputError, match="finite"):  # what it does not check, loss still refuses
+        c.point_loss(np.full(c.problem.n_params, np.nan))
 
 
 def test_numpy_backend_is_the_compiled_gradient():
