@@ -209,8 +209,8 @@ class Compiled:
     def point_gradient(self, w: np.ndarray) -> np.ndarray:
         """:meth:`point_loss`'s gradient: ``gradient`` at one unchecked float64 point, same values."""
         with np.errstate(all="ignore"):
-            g = self._grad_f(*w)
-        return np.array(g, dtype=float) if math.isfinite(sum(g)) else self.gradient(w)
+            g = np.array(self._grad_f(*w), dtype=float)
+        return g if all_finite(g) else self.gradient(w)
 
     def gradient(self, w) -> np.ndarray:
         return self._call(self._grad_f, w, (self.problem.n_params,), "gradient")

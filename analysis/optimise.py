@@ -27,6 +27,7 @@ from . import backprop
 from .check import gradcheck
 from .errors import InputError
 from .exact import compiled
+from .network import Problem
 from .results import Result, mapping
 from .spec import as_problem
 from .tolerances import (
@@ -377,7 +378,8 @@ def _gap_str(gap: float) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    """One optimiser's best point on one box, with its evaluation counts (before any checks)."""
+    """One optimiser's best point on one box, with its evaluation counts (before any checks), and
+    what made it: the problem, the box's index and the seed and starts that drew its starts."""
 
     method: str
     box: float
@@ -385,6 +387,10 @@ class Found:
     nfev: int
     njev: int
     nhev: int
+    problem: Problem
+    index: int
+    seed: int
+    starts: int
 
 
 def sweep(problem, box: float, index: int, seed: int = 0, methods=METHODS, starts: int = LOCAL_STARTS):
@@ -408,7 +414,8 @@ def sweep(problem, box: float, index: int, seed: int = 0, methods=METHODS, start
                 _, w = _local(obj, method, start_pts)
             else:
                 _, w = _global(obj, method, seed * 1000 + 17 * index + j)
-            found.append(Found(method, box, tuple(float(v) for v in w), obj.nfev, obj.njev, obj.nhev))
+            w = tuple(float(v) for v in w)
+            found.append(Found(method, box, w, obj.nfev, obj.njev, obj.nhev, problem, index, seed, starts))
     return tuple(found)
 
 
@@ -451,10 +458,12 @@ def optimise(
     boxes, methods = tuple(_checked_box(b) for b in boxes), _checked_methods(methods)
     if sweeps is None:
         sweeps = [sweep(problem, box, k, seed, methods, starts) for k, box in enumerate(boxes)]
-    elif [tuple((f.method, f.box) for f in sw) for sw in sweeps] != [
-        tuple((m, box) for m in methods) for box in boxes
-    ]:
-        raise InputError("sweeps: expected one sweep per box, each with every method in order")
+    sweeps = [tuple(sw) for sw in sweeps]
+    made = [tuple((f.problem, f.index, f.seed, f.starts, f.method, f.box) for f in sw) for sw in sweeps]
+    if made != [tuple((problem, k, seed, starts, m, box) for m in methods) for k, box in enumerate(boxes)]:
+        raise InputError(
+            "sweeps: expected one sweep per box of this problem, seed and starts, with every method in order"
+        )
     comp = compiled(problem)
     top_dps = working_dps(max(boxes))
     ref_mp = None if infimum is None else _mp_value(infimum, top_dps)

@@ -69,18 +69,11 @@ def map_tasks(
     n = default_workers() if workers is None else int(workers)
     if n < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    n = min(n, len(items))
-    if n <= 1:
-        return [fn(x) for x in items]
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("forkserver")
+    n = max(1, min(n, len(items)))
     # The forkserver imports the tasks' modules once (SymPy, SciPy: seconds), before any fork.
-    ctx.set_forkserver_preload(sorted({*_task_modules(fn, items), *preload}))
-    # On any error or interrupt (Ctrl-C, or SIGTERM turned into one) the with-block terminates
-    # the workers at once instead of waiting for their tasks; they leave Ctrl-C to this process.
-    with ctx.Pool(n, initializer=_ignore_sigint) as pool:
-        return pool.map(fn, items, chunksize=1)
+    with TaskPool(n, preload=[*_task_modules(fn, items), *preload]) as pool:
+        handles = [pool.submit(fn, x) for x in items]
+        return [h.get() for h in handles]
 
 
 def _ignore_sigint() -> None:
@@ -106,7 +99,10 @@ class TaskPool:
 
     For work whose tasks become ready at different times (a task needing a value this process is
     still computing). Tasks start in submission order. With one worker each task runs at once, in
-    this process. Leaving the with-block on an error or interrupt terminates the workers at once.
+    this process. A task's error is raised by its ``.get()``; a worker that dies (killed, out of
+    memory) raises ``BrokenProcessPool`` there instead of leaving the run waiting. Leaving the
+    with-block on an error or interrupt (Ctrl-C, or SIGTERM turned into one) stops the workers at
+    once; they leave Ctrl-C to this process.
     """
 
     def __init__(self, workers: int | None = None, preload: Iterable[str] = ()):
@@ -117,16 +113,17 @@ class TaskPool:
         self._pool = None
         if n > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(sorted({__name__, *preload}))
-            self._pool = ctx.Pool(n, initializer=_ignore_sigint)
+            self._pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_ignore_sigint)
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs):
         """Start ``fn(*args, **kwargs)`` (picklable, like :func:`map_tasks`'s); returns its handle."""
         if self._pool is None:
             return _Done(fn(*args, **kwargs))
-        return self._pool.apply_async(fn, args, kwargs)
+        return _Running(self._pool.submit(fn, *args, **kwargs))
 
     def __enter__(self) -> TaskPool:
         return self
@@ -135,10 +132,15 @@ class TaskPool:
         if self._pool is None:
             return
         if exc_type is None:
-            self._pool.close()
-            self._pool.join()
-        else:
-            self._pool.terminate()
+            self._pool.shutdown(wait=True)
+            return
+        # The executor cannot terminate its workers before Python 3.14: stop them here.
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join()
 
 
 class _Done:
@@ -149,3 +151,13 @@ class _Done:
 
     def get(self):
         return self._value
+
+
+class _Running:
+    """A task in a worker process: ``get()`` waits for its value (or raises its error)."""
+
+    def __init__(self, future):
+        self._future = future
+
+    def get(self):
+        return self._future.result()

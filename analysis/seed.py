@@ -82,10 +82,13 @@ def seed_loop(
             arg[0], arg[1] = -(w1 * y0), -(w1 * y1)
             e0, e1 = exp(arg, out=val).tolist()
             z0, z1 = 1 / (1 + e0), 1 / (1 + e1)
-            g0 = z0 * w1 * y0 * x0 * (d0 - z0) * (1 - y0) * (1 - z0) + z1 * w1 * y1 * x1 * (d1 - z1) * (
-                1 - y1
-            ) * (1 - z1)
-            g1 = y0 * z0 * (d0 - z0) * (1 - z0) + y1 * z1 * (d1 - z1) * (1 - z1)
+            # np.sum of two terms starts from +0.0: 0.0 + t0 + t1 keeps its sign of zero too.
+            g0 = (
+                0.0
+                + z0 * w1 * y0 * x0 * (d0 - z0) * (1 - y0) * (1 - z0)
+                + z1 * w1 * y1 * x1 * (d1 - z1) * (1 - y1) * (1 - z1)
+            )
+            g1 = 0.0 + y0 * z0 * (d0 - z0) * (1 - z0) + y1 * z1 * (d1 - z1) * (1 - z1)
             w0 += g0 * rate
             w1 += g1 * rate
             change = ((g0 * rate) ** 2 + (g1 * rate) ** 2) ** 0.5

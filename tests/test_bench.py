@@ -5,6 +5,9 @@ import functools
 import operator
 import os
 import pickle
+import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pytest
@@ -46,8 +49,16 @@ def test_task_pool_runs_tasks_elsewhere_and_returns_their_values():
 
 def test_task_pool_raises_a_task_error_and_stops_its_workers():
     with pytest.raises(ZeroDivisionError), TaskPool(workers=2) as pool:
+        pool.submit(time.sleep, 60)
+        workers = list(pool._pool._processes.values())
         pool.submit(operator.truediv, 1, 0).get()
-    assert not any(p.is_alive() for p in pool._pool._pool)  # terminated on the way out
+    assert not any(p.is_alive() for p in workers)  # stopped on the way out, not after a minute
+
+
+def test_task_pool_raises_when_a_worker_dies():
+    """A killed worker (out of memory, SIGKILL) raises at get(); the run never waits for ever."""
+    with pytest.raises(BrokenProcessPool), TaskPool(workers=2) as pool:
+        pool.submit(signal.raise_signal, signal.SIGKILL).get()
     with pytest.raises(ValueError, match="workers"):
         TaskPool(workers=0)
 

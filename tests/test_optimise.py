@@ -199,5 +199,14 @@ def test_sweeps_computed_elsewhere_give_the_same_report(none_report):
     for bad in (sweeps[:2], sweeps[::-1], [sweeps[0], sweeps[1], sweeps[2][1:]]):
         with pytest.raises(InputError, match="sweeps"):
             optimise("none", boxes=BOXES, infimum=sp.Rational(1, 8), sweeps=bad)
+    # Made with another seed, or for another problem: refused too.
+    with pytest.raises(InputError, match="sweeps"):
+        optimise("none", boxes=BOXES, seed=1, sweeps=sweeps)
+    other = [sweep("hidden", box, k, methods=("BFGS",)) for k, box in enumerate(BOXES)]
+    with pytest.raises(InputError, match="sweeps"):
+        optimise("output", boxes=BOXES, methods=("BFGS",), sweeps=other)
+    # Any iterable of sweeps, a generator included.
+    again = optimise("none", boxes=BOXES, infimum=sp.Rational(1, 8), sweeps=(sw for sw in sweeps))
+    assert json.dumps(again.to_json()) == json.dumps(none_report.to_json())
     # A sweep with another box index draws other starts: its points differ.
     assert sweep("none", BOXES[0], 1) != sweeps[0]

@@ -85,6 +85,7 @@ _EVIDENCE = {
 }
 
 
+@cache
 def _build(key: str):
     name, _, arch = key.partition(":")
     builders = {"T1": tm.t1, "T2": tm.t2, "T3": tm.t3, "T4": tm.t4, "T5": tm.t5, "T7": tm.t7}
