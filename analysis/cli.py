@@ -393,8 +393,11 @@ def _prove(args):
 def _optimise(args):
     from functools import partial
 
+    from .parallel import call, map_tasks, start_server
+
+    preload = ["analysis.optimise", "analysis.proofs"]
+    start_server(preload)  # the workers' imports run beside this process's own
     from .optimise import optimise, sweep
-    from .parallel import call, map_tasks
     from .proofs import infimum
 
     problems = resolve_problems(args)
@@ -407,7 +410,7 @@ def _optimise(args):
     jobs = [partial(sweep, _sugar(problems[i]), boxes[k], k) for i, k in keys]
     presets = [p.name for p in problems if _is_preset(p)]
     jobs += [partial(infimum, name) for name in presets]
-    done = map_tasks(call, jobs, preload=["analysis.optimise", "analysis.proofs"])
+    done = map_tasks(call, jobs, preload=preload)
     found = dict(zip(keys, done))
     proved = dict(zip(presets, done[len(keys) :]))
     reports = []
@@ -420,10 +423,13 @@ def _optimise(args):
 
 
 def _dynamics(args):
-    from .dynamics import dynamics
-    from .parallel import map_tasks
+    from .parallel import map_tasks, start_server
 
     problems = resolve_problems(args)
+    if len(problems) > 1:
+        start_server(["analysis.dynamics"])  # the workers' imports run beside this process's own
+    from .dynamics import dynamics
+
     # Independent problems in parallel processes, the most weights first (they take longest); the
     # reports are the ones a serial run makes, in the order asked for.
     order = sorted(range(len(problems)), key=lambda i: -problems[i].n_params)
@@ -578,8 +584,10 @@ def _atlas_bench(args, grid, settings, out):
 
 
 def _all(args):
+    from .parallel import default_workers
     from .report import run_all
 
+    default_workers()  # a bad CANLEARN_WORKERS fails before the output folder is made
     summary = run_all(_out_dir(args.out), progress=not args.no_progress)
     return summary.to_json(), summary.text(), (0 if summary.ok else 1)
 

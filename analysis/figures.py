@@ -1017,24 +1017,37 @@ def _render(fig: Figure, fmt: str, dpi: float) -> bytes:
     return buf.getvalue()
 
 
-def save_figure(fig: Figure, out_dir, stem: str, *, dpi: float = PNG_DPI, check: bool = True) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` into ``out_dir``, byte-identical on every run.
+#: The files :func:`save_figure` writes, in order.
+FORMATS = ("png", "svg")
+
+
+def save_figure(
+    fig: Figure, out_dir, stem: str, *, dpi: float = PNG_DPI, check: bool = True, formats=FORMATS
+) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` (``formats``) into ``out_dir``, byte-identical on every run.
 
     With ``check``, the figure must pass :func:`check_figure`'s checks, its texts measured as the
-    PNG drew them. Both files are rendered in memory first, so a failed check or render leaves no
-    file; each write is atomic.
+    PNG drew them (so a check needs the PNG among ``formats``). Each file comes out the same
+    whether it is written alone or with the other: both take one layout, made at ``dpi``. Every
+    file is rendered in memory first, so a failed check or render leaves no file; each write is
+    atomic.
     """
+    formats = tuple(formats)
+    if not formats or set(formats) - set(FORMATS) or len(set(formats)) < len(formats):
+        raise ValueError(f"formats must be distinct, from {FORMATS}; got {formats!r}")
+    if check and "png" not in formats:
+        raise ValueError("the figure check measures the PNG's draw: check=True needs 'png' in formats")
     problems = _layout_problems(fig) if check else []
+    rendered = {}
     with _laid_out(fig, dpi):
-        rendered = {"png": _render(fig, "png", dpi)}
-        if check:
-            problems += _text_problems(fig)
-            _raise_problems(problems)
-        rendered["svg"] = _render(fig, "svg", dpi)
+        for fmt in sorted(formats, key=FORMATS.index):
+            rendered[fmt] = _render(fig, fmt, dpi)
+            if fmt == "png" and check:
+                _raise_problems(problems + _text_problems(fig))
     out_dir = Path(out_dir)
     paths = []
-    for fmt, data in rendered.items():
+    for fmt in formats:
         path = out_dir / f"{stem}.{fmt}"
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, rendered[fmt])
         paths.append(path)
     return paths

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from .errors import InputError
+
 #: Environment variable: the number of worker processes (1: run serially, in this process).
 WORKERS_ENV = "CANLEARN_WORKERS"
 
@@ -45,9 +47,9 @@ def default_workers() -> int:
         try:
             n = int(text)
         except ValueError:
-            raise ValueError(f"{WORKERS_ENV} must be a positive integer, got {text!r}") from None
+            raise InputError(f"{WORKERS_ENV} must be a positive integer, got {text!r}") from None
         if n < 1:
-            raise ValueError(f"{WORKERS_ENV} must be a positive integer, got {text!r}")
+            raise InputError(f"{WORKERS_ENV} must be a positive integer, got {text!r}")
         return n
     try:
         return len(os.sched_getaffinity(0))
@@ -76,6 +78,20 @@ def map_tasks(
         return [h.get() for h in handles]
 
 
+def start_server(preload: Iterable[str] = (), workers: int | None = None) -> None:
+    """Start the server that forks the workers, importing ``preload`` in it while this process goes
+    on with its own imports; a later :class:`TaskPool` (or :func:`map_tasks`) forks from it. With
+    one worker nothing is started. Its imports are fixed when it starts: start it with every module
+    the tasks need (a missing one is imported by each worker on its first task)."""
+    n = default_workers() if workers is None else int(workers)
+    if n > 1:
+        import multiprocessing
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(sorted({__name__, *preload}))
+        # Started lazily, at a pool's first task, it would hold that task until its imports are done.
+        multiprocessing.forkserver.ensure_running()
+
+
 def _ignore_sigint() -> None:
     import signal
 
@@ -98,11 +114,13 @@ class TaskPool:
     """Worker processes that take tasks as they come: ``submit`` now, ``.get()`` the value later.
 
     For work whose tasks become ready at different times (a task needing a value this process is
-    still computing). Tasks start in submission order. With one worker each task runs at once, in
+    still computing). Waiting tasks start highest priority first (:meth:`submit_at`), then in
+    submission order. The workers' imports start at once, so make the pool before this process's
+    own heavy imports: the two then run side by side. With one worker each task runs at once, in
     this process. A task's error is raised by its ``.get()``; a worker that dies (killed, out of
     memory) raises ``BrokenProcessPool`` there instead of leaving the run waiting. Leaving the
-    with-block on an error or interrupt (Ctrl-C, or SIGTERM turned into one) stops the workers at
-    once; they leave Ctrl-C to this process.
+    with-block waits for every task; on an error or interrupt (Ctrl-C, or SIGTERM turned into one)
+    it stops the workers at once instead; they leave Ctrl-C to this process.
     """
 
     def __init__(self, workers: int | None = None, preload: Iterable[str] = ()):
@@ -112,18 +130,59 @@ class TaskPool:
         self.workers = n
         self._pool = None
         if n > 1:
+            import itertools
             import multiprocessing
+            import threading
             from concurrent.futures import ProcessPoolExecutor
 
+            start_server(preload, n)
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(sorted({__name__, *preload}))
             self._pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_ignore_sigint)
+            # The executor runs what it is given in order: waiting tasks stay here, so that a
+            # later, more urgent task can pass them. Workers' completions (on the executor's
+            # thread) hand out the next task.
+            self._lock = threading.Condition(threading.RLock())
+            self._waiting: list = []  # heap of (-priority, order, task)
+            self._order = itertools.count()
+            self._busy = 0
+            self._broken: BaseException | None = None
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs):
         """Start ``fn(*args, **kwargs)`` (picklable, like :func:`map_tasks`'s); returns its handle."""
+        return self.submit_at(0, fn, *args, **kwargs)
+
+    def submit_at(self, priority: int, fn: Callable[..., Any], *args, **kwargs):
+        """:meth:`submit`, starting before every waiting task of lower ``priority``."""
         if self._pool is None:
             return _Done(fn(*args, **kwargs))
-        return _Running(self._pool.submit(fn, *args, **kwargs))
+        import heapq
+
+        task = _Task(self, fn, args, kwargs)
+        with self._lock:
+            heapq.heappush(self._waiting, (-priority, next(self._order), task))
+            self._dispatch()
+        return task
+
+    def _dispatch(self) -> None:
+        import heapq
+
+        with self._lock:
+            while self._busy < self.workers and self._waiting and self._broken is None:
+                task = heapq.heappop(self._waiting)[2]
+                try:
+                    task.future = self._pool.submit(task.fn, *task.args, **task.kwargs)
+                except Exception as e:  # the pool broke (a worker died): no task can start now
+                    self._broken = e
+                    self._lock.notify_all()
+                    break
+                self._busy += 1
+                task.future.add_done_callback(self._done)
+
+    def _done(self, future) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._dispatch()
+            self._lock.notify_all()
 
     def __enter__(self) -> TaskPool:
         return self
@@ -132,8 +191,14 @@ class TaskPool:
         if self._pool is None:
             return
         if exc_type is None:
+            with self._lock:
+                self._lock.wait_for(lambda: not self._waiting or self._broken is not None)
             self._pool.shutdown(wait=True)
+            if self._broken is not None:
+                raise self._broken
             return
+        with self._lock:
+            self._waiting.clear()
         # The executor cannot terminate its workers before Python 3.14: stop them here.
         procs = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -141,6 +206,22 @@ class TaskPool:
             p.terminate()
         for p in procs:
             p.join()
+
+
+class _Task:
+    """A task of a :class:`TaskPool`: ``get()`` waits for its value (or raises its error)."""
+
+    def __init__(self, pool: TaskPool, fn, args, kwargs):
+        self.pool, self.fn, self.args, self.kwargs = pool, fn, args, kwargs
+        self.future = None
+
+    def get(self):
+        pool = self.pool
+        with pool._lock:
+            pool._lock.wait_for(lambda: self.future is not None or pool._broken is not None)
+        if self.future is None:  # never started: the pool broke first
+            raise pool._broken
+        return self.future.result()
 
 
 class _Done:
@@ -151,13 +232,3 @@ class _Done:
 
     def get(self):
         return self._value
-
-
-class _Running:
-    """A task in a worker process: ``get()`` waits for its value (or raises its error)."""
-
-    def __init__(self, future):
-        self._future = future
-
-    def get(self):
-        return self._future.result()

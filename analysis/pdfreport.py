@@ -16,7 +16,6 @@ import functools
 import io
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -30,62 +29,10 @@ from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Affine2D
 from PIL import Image as PILImage
 
+from .document import HEADING_LEVELS, Code, Heading, Image, Paragraph, Table
 from .io import atomic_write_bytes
 
-__all__ = ["Code", "Heading", "Image", "Paragraph", "Table", "render_pdf"]
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A section heading; level 1 is the largest."""
-
-    text: str
-    level: int = 1
-
-    def __post_init__(self):
-        if self.level not in HEADING_SIZES:
-            raise ValueError(f"heading level must be one of {sorted(HEADING_SIZES)}, got {self.level!r}")
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """Word-wrapped body text; ``$...$`` spans are mathtext (an odd number of ``$`` means plain text)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with a bold header row; cells wrap within their column and rows flow across pages."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-    def __post_init__(self):
-        header = tuple(str(h) for h in self.header)
-        rows = tuple(tuple(str(c) for c in row) for row in self.rows)
-        if not header or any(len(r) != len(header) for r in rows):
-            raise ValueError("a table needs a header, and every row as many cells as the header")
-        object.__setattr__(self, "header", header)
-        object.__setattr__(self, "rows", rows)
-
-
-@dataclass(frozen=True)
-class Image:
-    """A PNG scaled to the text width (or down to fit a page), with a caption below."""
-
-    path: Path
-    caption: str = ""
-
-    def __post_init__(self):
-        object.__setattr__(self, "path", Path(self.path))
-
-
-@dataclass(frozen=True)
-class Code:
-    """Monospace text, kept line by line; over-long lines are wrapped with a continuation mark."""
-
-    text: str
+__all__ = ["Code", "Heading", "Image", "Paragraph", "Table", "measure", "render_pdf"]
 
 
 # Geometry in points (1/72 in). A4 is 210 x 297 mm.
@@ -96,7 +43,7 @@ TOP, BOTTOM = PAGE_H - MARGIN, MARGIN
 FOOTER_Y = MARGIN / 2
 BODY_SIZE = 10.5
 LEADING = 1.38
-HEADING_SIZES = {1: 17.0, 2: 14.0, 3: 12.0}
+HEADING_SIZES = dict(zip(HEADING_LEVELS, (17.0, 14.0, 12.0), strict=True))
 TABLE_SIZE = 9.0
 CODE_SIZE = 8.5
 CAPTION_SIZE = 9.0
@@ -448,6 +395,14 @@ def layout(blocks) -> list[list[tuple]]:
     if not lay.pages[-1]:
         lay.pages.pop()
     return lay.pages
+
+
+def measure(blocks) -> None:
+    """Measure the text of ``blocks`` now (the measures are cached), skipping images (they need not
+    exist yet): a later :func:`render_pdf` of the same blocks then spends its time drawing."""
+    text = [b for b in blocks if not isinstance(b, Image)]
+    if text:
+        layout(text)
 
 
 def _segments(s: str, prop: FontProperties) -> list[tuple[str, float, bool]]:

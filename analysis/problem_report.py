@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, validate
+from .document import Code, Heading, Image, Paragraph, Table
 from .io import atomic_write_text, dumps, output_set
 from .network import Problem
 from .notation import pretty
-from .pdfreport import Code, Heading, Image, Paragraph, Table
 from .report import (
     AllSummary,
     _fmt,

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import __version__
+from .document import Code, Heading, Image, Paragraph, Table
 from .io import atomic_write_text, dumps, output_set
 from .network import PRESET_NAMES, preset
 from .notation import pretty, typeset
-from .pdfreport import Code, Heading, Image, Paragraph, Table
 
 if TYPE_CHECKING:
     from .certify import CertifyResult
@@ -149,13 +149,18 @@ def _progress(enabled: bool):
     )
 
 
-def compute(out: Path, tick=lambda name: None) -> dict:
-    """Run every analysis for every preset, drawing each figure into ``out`` once its inputs exist;
-    returns the objects the artifacts are made from (``r["figures"]``: stem, caption, file names).
+#: What the workers import once, before their first task (see :class:`analysis.parallel.TaskPool`).
+PRELOAD = ("analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.seed")
 
-    Worker processes (:class:`analysis.parallel.TaskPool`) take the long tasks and the figures as
-    soon as their inputs exist, while this process proves, trains, checks and certifies. Every value
-    is the one a serial run (``CANLEARN_WORKERS=1``) computes. ``tick(name)`` reports each step.
+
+def compute(out: Path, pool, tick=lambda name: None) -> dict:
+    """Run every analysis for every preset, and start drawing each figure's PNG into ``out`` as
+    soon as its inputs exist; returns the objects the artifacts are made from.
+
+    ``pool`` (a :class:`analysis.parallel.TaskPool`) takes the long tasks and the figures, while
+    this process proves, trains, checks and certifies. The figures may still be drawing on return:
+    ``r["pngs"]`` and ``r["svgs"]`` hold their tasks (returning file names). Every value is
+    the one a serial run (``CANLEARN_WORKERS=1``) computes. ``tick(name)`` reports each step.
     """
     from . import backprop
     from . import figures as fg
@@ -163,69 +168,88 @@ def compute(out: Path, tick=lambda name: None) -> dict:
     from .check import gradcheck
     from .dynamics import basin_map, dynamics
     from .optimise import DEFAULT_BOXES, optimise, sweep
-    from .parallel import TaskPool
-    from .proofs import prove
+    from .pdfreport import measure
+    from .proofs import prove, render_latex, render_markdown
     from .seed import seed_gradient, seed_loop
     from .training import train
 
     problems = {a: preset(a) for a in PRESET_NAMES}
     none = problems["none"]
-    r: dict = {"problems": problems}
+    r: dict = {"problems": problems, "pngs": {}, "svgs": []}
+
+    specs: dict = {}
+
+    def draw(stem, build, *args, **kwargs):
+        # The PNG (which the PDF needs) before any waiting analysis; its SVG later, see draw_svgs.
+        r["pngs"][stem] = pool.submit_at(1, _draw, out, stem, ("png",), build, *args, **kwargs)
+        specs[stem] = (build, args, kwargs)
+
+    def draw_svgs():
+        # One task for the SVGs drawn so far, started when nothing else waits: one core draws
+        # them while the other finishes the analyses, then draws the PDF undisturbed.
+        r["svgs"].append(pool.submit_at(-1, _draw_svgs, out, dict(specs)))
+        specs.clear()
+
     # Longest first (measured): tasks start in submission order.
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
-    preload = ["analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.seed"]
-    with TaskPool(preload=preload) as pool:
-        dyn = {a: pool.submit(dynamics, a) for a in by_size}
-        # The optimisers, one task per preset and box; their checks against the proofs come later.
-        boxes = list(enumerate(DEFAULT_BOXES))
-        sweeps = {(a, k): pool.submit(sweep, a, box, k) for a in by_size for k, box in boxes}
-        long_run = pool.submit(seed_loop, 0, iterations=10**4)
-        bmap = pool.submit(basin_map, "none", n=200, method="gd")
-        figs = {
-            "output_bound": pool.submit(_draw, out, "output_bound", fg.output_map, none),
-            "gradcheck": pool.submit(_draw, out, "gradcheck", fg.gradcheck_errors, list(problems.values())),
-        }
-        # Proofs stay in this process: their checked facts refuse to be pickled (by design).
-        r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
-        tick("prove")
-        seed_run = seed_loop(0)
-        # The same start for every preset: the seed's W1, W2 and zero biases.
-        r["train"] = {"none": seed_run}
-        for a in PRESET_NAMES[1:]:
-            r["train"][a] = train(problems[a], seed_run.init + (0.0,) * (problems[a].n_params - 2))
-        infima = {a: float(p.infimum_value) for a, p in r["proofs"].items()}
-        figs["training"] = pool.submit(_draw, out, "training", fg.training_curves, r["train"], infima)
-        tick("train")
-        r["gradcheck"] = {a: gradcheck(partial(backprop.gradient, p), p) for a, p in problems.items()}
-        r["gradcheck_seed"] = gradcheck(seed_gradient, none)
-        tick("gradcheck")
-        # The second route: branch and bound over all real weights, none of the theorems (< 1 s each).
-        r["certify"] = {a: certify(problems[a]) for a in PRESET_NAMES}
-        r["routes"] = {a: two_routes(a, r["proofs"][a], r["certify"][a]) for a in PRESET_NAMES}
-        tick("certify")
-        r["dynamics"] = {a: dyn[a].get() for a in PRESET_NAMES}
-        r["basin_map"], r["long_seed_run"] = bmap.get(), long_run.get()
-        for stem, build, (args, kwargs) in (
-            ("landscape", fg.loss_landscape, _landscape_args(r)),
-            ("basins", fg.basin_figure, _basins_args(r)),
-        ):
-            figs[stem] = pool.submit(_draw, out, stem, build, *args, **kwargs)
-        tick("dynamics")
-        r["optimise"] = {
-            a: optimise(
-                a,
-                infimum=r["proofs"][a].infimum_value,
-                infimum_attained=r["proofs"][a].infimum_attained,
-                sweeps=[sweeps[a, k].get() for k in range(len(DEFAULT_BOXES))],
-            )
-            for a in PRESET_NAMES
-        }
-        trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
-        figs["box_trend"] = pool.submit(_draw, out, "box_trend", fg.box_trend, trend, infima)
-        tick("optimise")
-        captions = _captions(r)
-        r["figures"] = [(stem, captions[stem], figs[stem].get()) for stem in FIGURES]
-        tick("figures")
+    dyn = {a: pool.submit(dynamics, a) for a in by_size}
+    long_run = pool.submit(seed_loop, 0, iterations=10**4)
+    bmap = pool.submit(basin_map, "none", n=200, method="gd")
+    draw("output_bound", fg.output_map, none)
+    draw("gradcheck", fg.gradcheck_errors, list(problems.values()))
+    # The optimisers, one task per preset and box; their checks against the proofs come later.
+    boxes = list(enumerate(DEFAULT_BOXES))
+    sweeps = {(a, k): pool.submit(sweep, a, box, k) for a in by_size for k, box in boxes}
+    # Proofs stay in this process: their checked facts refuse to be pickled (by design).
+    r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
+    tick("prove")
+    seed_run = seed_loop(0)
+    # The same start for every preset: the seed's W1, W2 and zero biases.
+    r["train"] = {"none": seed_run}
+    for a in PRESET_NAMES[1:]:
+        r["train"][a] = train(problems[a], seed_run.init + (0.0,) * (problems[a].n_params - 2))
+    infima = {a: float(p.infimum_value) for a, p in r["proofs"].items()}
+    draw("training", fg.training_curves, r["train"], infima)
+    tick("train")
+    r["gradcheck"] = {a: gradcheck(partial(backprop.gradient, p), p) for a, p in problems.items()}
+    r["gradcheck_seed"] = gradcheck(seed_gradient, none)
+    tick("gradcheck")
+    # The second route: branch and bound over all real weights, none of the theorems (< 1 s each).
+    r["certify"] = {a: certify(problems[a]) for a in PRESET_NAMES}
+    r["routes"] = {a: two_routes(a, r["proofs"][a], r["certify"][a]) for a in PRESET_NAMES}
+    tick("certify")
+    r["dynamics"] = {a: dyn[a].get() for a in PRESET_NAMES}
+    r["basin_map"], r["long_seed_run"] = bmap.get(), long_run.get()
+    args, kwargs = _landscape_args(r)
+    draw("landscape", fg.loss_landscape, *args, **kwargs)
+    args, kwargs = _basins_args(r)
+    draw("basins", fg.basin_figure, *args, **kwargs)
+    draw_svgs()
+    tick("dynamics")
+    # While the optimisers run: the proofs' own documents, and the report's text that needs no
+    # optimiser typeset and measured (both cached: the whole report later finds that work done).
+    reports = [r["proofs"][a] for a in PRESET_NAMES]
+    r["proofs_md"], r["proofs_tex"] = render_markdown(reports), render_latex(reports)
+    r["captions"] = _captions(r)
+    measure(typeset_blocks(early_blocks(r)))
+    # Each preset as soon as its sweeps are in (they finish in submission order), its part of the
+    # report typeset and measured while the next preset's sweeps run (the last one's: after the
+    # figure that waits for it has started).
+    opt = {}
+    for a in by_size:
+        opt[a] = optimise(
+            a,
+            infimum=r["proofs"][a].infimum_value,
+            infimum_attained=r["proofs"][a].infimum_attained,
+            sweeps=[sweeps[a, k].get() for k in range(len(DEFAULT_BOXES))],
+        )
+        if a != by_size[-1]:
+            measure(typeset_blocks(_optimise_blocks(a, opt[a])))
+    r["optimise"] = {a: opt[a] for a in PRESET_NAMES}
+    trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
+    draw("box_trend", fg.box_trend, trend, infima)
+    draw_svgs()
+    tick("optimise")
     return r
 
 
@@ -324,11 +348,21 @@ def _valley_floors(dyn, names) -> tuple[float, ...] | None:
 FIGURES = ("landscape", "output_bound", "basins", "training", "box_trend", "gradcheck")
 
 
-def _draw(out: Path, stem: str, build, *args, **kwargs) -> tuple[str, ...]:
-    """Build one figure, check it and save it into ``out``; returns the file names (a worker task)."""
+def _draw(out: Path, stem: str, formats, build, *args, **kwargs) -> tuple[str, ...]:
+    """Build one figure and save it into ``out`` as ``formats``; returns the file names (a task).
+
+    The PNG is checked (see :func:`analysis.figures.save_figure`). The SVG, drawn in a task of its own
+    from the same inputs by the same code, is the same figure: that check holds for it too.
+    """
     from . import figures as fg
 
-    return tuple(p.name for p in fg.save_figure(build(*args, **kwargs), out, stem))
+    fig = build(*args, **kwargs)
+    return tuple(p.name for p in fg.save_figure(fig, out, stem, check="png" in formats, formats=formats))
+
+
+def _draw_svgs(out: Path, specs: dict) -> dict[str, tuple[str, ...]]:
+    """:func:`_draw` of each figure's SVG, one after another (one task)."""
+    return {stem: _draw(out, stem, ("svg",), build, *a, **kw) for stem, (build, a, kw) in specs.items()}
 
 
 def _landscape_args(r) -> tuple[tuple, dict]:
@@ -369,17 +403,25 @@ def _captions(r) -> dict[str, str]:
     }
 
 
-def blocks(r, figs) -> list:
+def blocks(r) -> list:
     """The report, as blocks: every number in it is read from the computed results."""
+    return [*_opening(r), *_sections_1_to_3(r), *_optimise_section(r), *_gradcheck_section(r)]
+
+
+def early_blocks(r) -> list:
+    """The report's blocks that need no optimiser result: all of them but the opening and section 4."""
+    return [*_sections_1_to_3(r), *_gradcheck_section(r)]
+
+
+def _image(r, stem: str) -> Image:
+    return Image(Path(stem + ".png"), r["captions"][stem])
+
+
+def _opening(r) -> list:
     P, T = r["proofs"], r["train"]
     none_p = P["none"]
     dyn = r["dynamics"]["none"]
-    caption = {stem: text for stem, text, _ in figs}
-
-    def image(stem):
-        return Image(Path(stem + ".png"), caption[stem])
-
-    out = [
+    return [
         Heading("canlearn report: can a two-neuron sigmoid chain learn x -> x?", 1),
         Paragraph(
             "The question: a network y = sigma(W1 x), z = sigma(W2 y) without bias, trained by hand-coded "
@@ -424,6 +466,14 @@ def blocks(r, figs) -> list:
             f"L = {_fmt(T['none'].loss)} after {T['none'].iterations} iterations, on its way down the valley "
             f"{dyn.seed_run.valley}, whose floor is {dyn.seed_run.valley_loss:.12g}."
         ),
+    ]
+
+
+def _sections_1_to_3(r) -> list:
+    P, T = r["proofs"], r["train"]
+    none_p = P["none"]
+    dyn = r["dynamics"]["none"]
+    return [
         Heading("1. The seed's run", 2),
         Paragraph(
             f"The question's loop, ported bit for bit (seed 0), starts at "
@@ -447,7 +497,7 @@ def blocks(r, figs) -> list:
                 for a, t in T.items()
             ),
         ),
-        image("training"),
+        _image(r, "training"),
         Heading("2. What is proved", 2),
         Paragraph(
             "Each theorem is a formal statement (a SymPy relation with its domain and quantifier). Step "
@@ -467,7 +517,7 @@ def blocks(r, figs) -> list:
                 (a, t.id, t.title, t.status) for a in PRESET_NAMES for t in P[a].theorems if not _is_lemma(t)
             ),
         ),
-        image("output_bound"),
+        _image(r, "output_bound"),
         Heading("Two routes to inf L", 3),
         Paragraph(
             "The theorems above are written by hand for these presets. canlearn certify knows none of "
@@ -520,8 +570,8 @@ def blocks(r, figs) -> list:
             "error (-L). What the numbers say:"
         ),
         *[Paragraph(f"- {c}.") for c in dyn.conclusions],
-        image("landscape"),
-        image("basins"),
+        _image(r, "landscape"),
+        _image(r, "basins"),
         Table(
             ("preset", "init", "share reaching the lowest valley", "95% interval", "samples"),
             tuple(
@@ -530,6 +580,11 @@ def blocks(r, figs) -> list:
                 for f in r["dynamics"][a].basins
             ),
         ),
+    ]
+
+
+def _optimise_section(r) -> list:
+    out = [
         Heading("4. SciPy confirms the optimum", 2),
         Paragraph(
             "Local multi-start (BFGS, L-BFGS-B, Newton-CG, trust-exact, Nelder-Mead) and global (shgo, "
@@ -538,25 +593,31 @@ def blocks(r, figs) -> list:
         ),
     ]
     for a in PRESET_NAMES:
-        o = r["optimise"][a]
-        out.append(
-            Table(
-                (f"{a}: B", "best loss", "method", "weights", "on boundary"),
-                tuple(
-                    (
-                        f"{run.box:g}",
-                        _fmt(run.loss_hp, 10),
-                        run.method,
-                        _weights(o.param_names, run.weights, 9),
-                        "yes" if run.on_boundary else "no",
-                    )
-                    for run in o.best_per_box()
-                ),
+        out += _optimise_blocks(a, r["optimise"][a])
+    out.append(_image(r, "box_trend"))
+    return out
+
+
+def _optimise_blocks(a: str, o) -> list:
+    """One preset's part of section 4: its best loss per box, and what the numbers imply."""
+    table = Table(
+        (f"{a}: B", "best loss", "method", "weights", "on boundary"),
+        tuple(
+            (
+                f"{run.box:g}",
+                _fmt(run.loss_hp, 10),
+                run.method,
+                _weights(o.param_names, run.weights, 9),
+                "yes" if run.on_boundary else "no",
             )
-        )
-        out += [Paragraph(f"- {a}: {c}.") for c in o.conclusions]
-    out += [
-        image("box_trend"),
+            for run in o.best_per_box()
+        ),
+    )
+    return [table, *[Paragraph(f"- {a}: {c}.") for c in o.conclusions]]
+
+
+def _gradcheck_section(r) -> list:
+    return [
         Heading("5. Gradient checks", 2),
         Paragraph(
             "Hand-coded backprop against the compiled SymPy gradient (mpmath at high precision breaks "
@@ -576,11 +637,10 @@ def blocks(r, figs) -> list:
                 for a, g in r["gradcheck"].items()
             ),
         ),
-        image("gradcheck"),
+        _image(r, "gradcheck"),
         Heading("Reproduce", 2),
         Code("make all      # regenerates this folder\nmake test     # the regression checks"),
     ]
-    return out
 
 
 def typeset_blocks(blocks) -> list:
@@ -668,11 +728,17 @@ def results_json(r, checks) -> dict:
 def run_all(out="figures", progress: bool = True) -> AllSummary:
     """Compute everything, then write every artifact into ``out`` as one set (see
     :func:`analysis.io.output_set`): a reader never sees old and new files side by side."""
-    from .pdfreport import render_pdf
-    from .proofs import render_latex, render_markdown
+    from .parallel import TaskPool
 
     out = Path(out)
-    with _sigterm_as_interrupt(), output_set(out) as stage, _progress(progress) as bar:
+    # The pool first: its workers import while this process does (and a bad worker count fails
+    # before the output folder is touched).
+    with (
+        _sigterm_as_interrupt(),
+        TaskPool(preload=PRELOAD) as pool,
+        output_set(out) as stage,
+        _progress(progress) as bar,
+    ):
 
         def tick(done: str):
             bar.update()
@@ -680,18 +746,22 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
             bar.set_postfix_str(following[0] if following else "")
 
         bar.set_postfix_str(STEPS[0])
-        r = compute(stage, tick)
+        r = compute(stage, pool, tick)
+        from .pdfreport import measure, render_pdf
+
         checks = _checks(r)
         results = results_json(r, checks)
-        figs = r["figures"]
-        written = [name for _, _, names in figs for name in names]
-        bl = typeset_blocks(blocks(r, figs))
-        reports = [r["proofs"][a] for a in PRESET_NAMES]
-        atomic_write_text(stage / "proofs.md", render_markdown(reports))
-        atomic_write_text(stage / "proofs.tex", render_latex(reports))
+        bl = typeset_blocks(blocks(r))
+        atomic_write_text(stage / "proofs.md", r["proofs_md"])
+        atomic_write_text(stage / "proofs.tex", r["proofs_tex"])
         atomic_write_text(stage / "results.json", dumps(results))
         atomic_write_text(stage / "report.md", to_markdown(bl))
+        measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
+        written = [name for stem in FIGURES for name in r["pngs"][stem].get()]
+        tick("figures")
+        # The last SVGs draw beside the PDF, which needs only the PNGs.
         render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+        written += [name for task in r["svgs"] for names in task.get().values() for name in names]
         written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
         tick("write")
     files = sorted(written)

@@ -59,6 +59,13 @@ def test_bad_input_via_subprocess_has_no_traceback():
     assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
 
 
+def test_bad_worker_count_is_exit_2_before_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CANLEARN_WORKERS", "0")
+    assert main(["all", "--out", str(tmp_path / "out")]) == 2
+    assert "CANLEARN_WORKERS must be a positive integer" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_other_presets_and_init(capsys):
     assert main(["train", "--arch", "both", "--init", "1,2,3,4", "--iterations", "10", "--json"]) == 0
     got = json.loads(capsys.readouterr().out)

@@ -418,6 +418,35 @@ def test_save_figure_png_is_the_one_savefig_makes_after_check_figure(tmp_path):
     assert png == buf.getvalue()
 
 
+def test_save_figure_each_format_alone_is_the_file_written_with_the_other(tmp_path):
+    """``canlearn all`` draws a figure's PNG and SVG in separate tasks: the files must not change."""
+
+    def fig():
+        return fg.output_map(NONE, resolution=30)
+
+    both = {p.suffix: p.read_bytes() for p in fg.save_figure(fig(), tmp_path, "m")}
+    (png,) = fg.save_figure(fig(), tmp_path / "p", "m", formats=("png",))
+    (svg,) = fg.save_figure(fig(), tmp_path / "s", "m", formats=("svg",), check=False)
+    assert (png.read_bytes(), svg.read_bytes()) == (both[".png"], both[".svg"])
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["m.svg"]
+
+
+@pytest.mark.parametrize("formats", [(), ("pdf",), ("png", "png")])
+def test_save_figure_refuses_unknown_formats(tmp_path, formats):
+    fig, _ = _good_figure()
+    with pytest.raises(ValueError, match="formats"):
+        fg.save_figure(fig, tmp_path, "f", formats=formats)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_figure_check_needs_the_png(tmp_path):
+    """The text check measures the PNG's draw: an SVG alone cannot be checked, and says so."""
+    fig, _ = _good_figure()
+    with pytest.raises(ValueError, match="needs 'png'"):
+        fg.save_figure(fig, tmp_path, "f", formats=("svg",))
+    assert list(tmp_path.iterdir()) == []
+
+
 _CROSS_PROCESS = textwrap.dedent(
     """
     import hashlib, sys

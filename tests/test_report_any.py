@@ -89,6 +89,32 @@ def test_pdf_shows_mathematics_not_code(tmp_path):
     assert "`" in raw and "**" in raw
 
 
+_MEASURED_FIRST = """
+import sys
+from pathlib import Path
+from analysis import pdfreport as pr
+from analysis.report import typeset_blocks
+from tests.test_report_any import BLOCKS
+blocks = typeset_blocks(BLOCKS)
+if sys.argv[2] == "measure":
+    # Measured before the image exists (as canlearn all does while its figures draw).
+    pr.measure([*blocks, pr.Image(Path(sys.argv[1]) / "not-yet.png", "a caption")])
+pr.render_pdf(blocks, Path(sys.argv[1]) / "r.pdf")
+"""
+
+
+def test_measuring_first_changes_no_byte_of_the_pdf(tmp_path):
+    """pdfreport.measure only fills caches: a fresh process renders the same file either way."""
+    for mode in ("plain", "measure"):
+        (tmp_path / mode).mkdir()
+        subprocess.run(
+            [sys.executable, "-c", _MEASURED_FIRST, str(tmp_path / mode), mode],
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+    assert (tmp_path / "plain" / "r.pdf").read_bytes() == (tmp_path / "measure" / "r.pdf").read_bytes()
+
+
 def test_markdown_uses_the_same_notation():
     md = to_markdown(typeset_blocks(BLOCKS))
     assert r"$\sigma(W_{2}/2)^{2}/2 + 1/8$" in md and r"$W_{1}\to -\infty$" in md
