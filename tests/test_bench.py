@@ -66,8 +66,8 @@ def test_task_pool_raises_when_a_worker_dies():
 def test_task_pool_starts_waiting_tasks_by_priority_then_in_order():
     with TaskPool(workers=2) as pool:
         # Both workers busy; one frees first and then runs the waiting tasks one after another.
-        pool.submit(time.sleep, 0.2)
-        pool.submit(time.sleep, 1.5)
+        pool.submit(time.sleep, 0.1)
+        pool.submit(time.sleep, 0.6)
         first, urgent, second = pool.submit(time.time), pool.submit_at(1, time.time), pool.submit(time.time)
         assert urgent.get() < first.get() < second.get()  # negative control: equal priorities keep order
 

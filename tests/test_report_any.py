@@ -103,6 +103,7 @@ pr.render_pdf(blocks, Path(sys.argv[1]) / "r.pdf")
 """
 
 
+@pytest.mark.slow
 def test_measuring_first_changes_no_byte_of_the_pdf(tmp_path):
     """pdfreport.measure only fills caches: a fresh process renders the same file either way."""
     for mode in ("plain", "measure"):
