@@ -395,12 +395,12 @@ def _optimise(args):
 
     from .parallel import call, map_tasks, start_server
 
+    problems = resolve_problems(args)
     preload = ["analysis.optimise", "analysis.proofs"]
     start_server(preload)  # the workers' imports run beside this process's own
     from .optimise import optimise, sweep
     from .proofs import infimum
 
-    problems = resolve_problems(args)
     boxes = tuple(args.boxes)
     # One task per (problem, box), the most weights first, and one per proved infimum (presets only
     # have hand-proved theorems; only those stating the infimum are proved): the cores stay busy to

@@ -86,10 +86,11 @@ def start_server(preload: Iterable[str] = (), workers: int | None = None) -> Non
     n = default_workers() if workers is None else int(workers)
     if n > 1:
         import multiprocessing
+        from multiprocessing import forkserver
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(sorted({__name__, *preload}))
         # Started lazily, at a pool's first task, it would hold that task until its imports are done.
-        multiprocessing.forkserver.ensure_running()
+        forkserver.ensure_running()
 
 
 def _ignore_sigint() -> None:
@@ -115,12 +116,14 @@ class TaskPool:
 
     For work whose tasks become ready at different times (a task needing a value this process is
     still computing). Waiting tasks start highest priority first (:meth:`submit_at`), then in
-    submission order. The workers' imports start at once, so make the pool before this process's
-    own heavy imports: the two then run side by side. With one worker each task runs at once, in
-    this process. A task's error is raised by its ``.get()``; a worker that dies (killed, out of
-    memory) raises ``BrokenProcessPool`` there instead of leaving the run waiting. Leaving the
-    with-block waits for every task; on an error or interrupt (Ctrl-C, or SIGTERM turned into one)
-    it stops the workers at once instead; they leave Ctrl-C to this process.
+    submission order; a task's arguments are pickled when it starts, so leave them unchanged. The
+    workers' imports start at once, so make the pool before this process's own heavy imports: the
+    two then run side by side. With one worker each task runs at once, in this process. A task's
+    error is raised by its ``.get()``; a worker that dies (killed, out of memory) raises
+    ``BrokenProcessPool`` there, and on leaving the with-block, instead of leaving the run waiting.
+    Leaving the with-block waits for every task; on an error or interrupt (Ctrl-C, or SIGTERM
+    turned into one), even one arriving while it waits, it stops the workers at once instead (they
+    leave Ctrl-C to this process), and a task that never started raises ``CancelledError``.
     """
 
     def __init__(self, workers: int | None = None, preload: Iterable[str] = ()):
@@ -139,12 +142,14 @@ class TaskPool:
             ctx = multiprocessing.get_context("forkserver")
             self._pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_ignore_sigint)
             # The executor runs what it is given in order: waiting tasks stay here, so that a
-            # later, more urgent task can pass them. Workers' completions (on the executor's
-            # thread) hand out the next task.
+            # later, more urgent task can pass them. Each completion (a callback, on whichever
+            # thread completes the future) hands out the next task.
             self._lock = threading.Condition(threading.RLock())
             self._waiting: list = []  # heap of (-priority, order, task)
             self._order = itertools.count()
             self._busy = 0
+            self._closed = False
+            # Why no task can start any more: a dead worker, or the pool stopped on an error.
             self._broken: BaseException | None = None
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs):
@@ -159,6 +164,8 @@ class TaskPool:
 
         task = _Task(self, fn, args, kwargs)
         with self._lock:
+            if self._closed:
+                raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
             heapq.heappush(self._waiting, (-priority, next(self._order), task))
             self._dispatch()
         return task
@@ -171,16 +178,21 @@ class TaskPool:
                 task = heapq.heappop(self._waiting)[2]
                 try:
                     task.future = self._pool.submit(task.fn, *task.args, **task.kwargs)
-                except Exception as e:  # the pool broke (a worker died): no task can start now
+                except Exception as e:  # the executor is broken (a worker died): no task can start
                     self._broken = e
                     self._lock.notify_all()
                     break
+                task.fn = task.args = task.kwargs = None  # the executor holds them now
                 self._busy += 1
                 task.future.add_done_callback(self._done)
 
     def _done(self, future) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
         with self._lock:
             self._busy -= 1
+            if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+                self._broken = self._broken or future.exception()
             self._dispatch()
             self._lock.notify_all()
 
@@ -190,15 +202,28 @@ class TaskPool:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._pool is None:
             return
-        if exc_type is None:
+        with self._lock:
+            self._closed = True
+        if exc_type is not None:
+            self._stop()
+            return
+        try:
             with self._lock:
                 self._lock.wait_for(lambda: not self._waiting or self._broken is not None)
             self._pool.shutdown(wait=True)
-            if self._broken is not None:
-                raise self._broken
-            return
+        except BaseException:  # interrupted while waiting: stop, as on any error
+            self._stop()
+            raise
+        if self._broken is not None:
+            raise self._broken
+
+    def _stop(self) -> None:
+        from concurrent.futures import CancelledError
+
         with self._lock:
+            self._broken = self._broken or CancelledError("the pool stopped before this task started")
             self._waiting.clear()
+            self._lock.notify_all()
         # The executor cannot terminate its workers before Python 3.14: stop them here.
         procs = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -219,7 +244,7 @@ class _Task:
         pool = self.pool
         with pool._lock:
             pool._lock.wait_for(lambda: self.future is not None or pool._broken is not None)
-        if self.future is None:  # never started: the pool broke first
+        if self.future is None:  # never started: the pool broke or stopped first
             raise pool._broken
         return self.future.result()
 

@@ -150,7 +150,7 @@ def _progress(enabled: bool):
 
 
 #: What the workers import once, before their first task (see :class:`analysis.parallel.TaskPool`).
-PRELOAD = ("analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.seed")
+PRELOAD = ("analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.report", "analysis.seed")
 
 
 def compute(out: Path, pool, tick=lambda name: None) -> dict:
@@ -732,38 +732,36 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
 
     out = Path(out)
     # The pool first: its workers import while this process does (and a bad worker count fails
-    # before the output folder is touched).
-    with (
-        _sigterm_as_interrupt(),
-        TaskPool(preload=PRELOAD) as pool,
-        output_set(out) as stage,
-        _progress(progress) as bar,
-    ):
+    # before the output folder is touched). Entered inside output_set: on an error its workers
+    # are stopped before the staged files are removed, so none can write there afterwards.
+    with _sigterm_as_interrupt():
+        pool = TaskPool(preload=PRELOAD)
+        with output_set(out) as stage, pool, _progress(progress) as bar:
 
-        def tick(done: str):
-            bar.update()
-            following = STEPS[STEPS.index(done) + 1 :]
-            bar.set_postfix_str(following[0] if following else "")
+            def tick(done: str):
+                bar.update()
+                following = STEPS[STEPS.index(done) + 1 :]
+                bar.set_postfix_str(following[0] if following else "")
 
-        bar.set_postfix_str(STEPS[0])
-        r = compute(stage, pool, tick)
-        from .pdfreport import measure, render_pdf
+            bar.set_postfix_str(STEPS[0])
+            r = compute(stage, pool, tick)
+            from .pdfreport import measure, render_pdf
 
-        checks = _checks(r)
-        results = results_json(r, checks)
-        bl = typeset_blocks(blocks(r))
-        atomic_write_text(stage / "proofs.md", r["proofs_md"])
-        atomic_write_text(stage / "proofs.tex", r["proofs_tex"])
-        atomic_write_text(stage / "results.json", dumps(results))
-        atomic_write_text(stage / "report.md", to_markdown(bl))
-        measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
-        written = [name for stem in FIGURES for name in r["pngs"][stem].get()]
-        tick("figures")
-        # The last SVGs draw beside the PDF, which needs only the PNGs.
-        render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
-        written += [name for task in r["svgs"] for names in task.get().values() for name in names]
-        written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
-        tick("write")
+            checks = _checks(r)
+            results = results_json(r, checks)
+            bl = typeset_blocks(blocks(r))
+            atomic_write_text(stage / "proofs.md", r["proofs_md"])
+            atomic_write_text(stage / "proofs.tex", r["proofs_tex"])
+            atomic_write_text(stage / "results.json", dumps(results))
+            atomic_write_text(stage / "report.md", to_markdown(bl))
+            measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
+            written = [name for stem in FIGURES for name in r["pngs"][stem].get()]
+            tick("figures")
+            # The last SVGs draw beside the PDF, which needs only the PNGs.
+            render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+            written += [name for task in r["svgs"] for names in task.get().values() for name in names]
+            written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
+            tick("write")
     files = sorted(written)
     return AllSummary(str(out), tuple(files), checks, results)
 

@@ -187,6 +187,35 @@ def test_an_error_while_staging_leaves_the_old_set(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def _busy_writer(folder):
+    """A figure task still drawing when the run fails: it keeps writing into the staged set."""
+    from analysis.io import atomic_write_bytes
+
+    for k in range(2000):
+        atomic_write_bytes(Path(folder) / f"late{k}.png", b"x")
+        time.sleep(0.001)
+
+
+@pytest.mark.slow
+def test_a_failed_run_leaves_no_staged_files_behind(tmp_path, monkeypatch):
+    """canlearn all stops its workers before the staged set is removed: none writes there after."""
+    from analysis import report
+
+    def failing(stage, pool, tick):
+        for _ in range(2):
+            pool.submit(_busy_writer, stage)
+        time.sleep(0.3)
+        raise RuntimeError("an analysis failed")
+
+    monkeypatch.setattr(report, "compute", failing)
+    monkeypatch.setenv("CANLEARN_WORKERS", "2")
+    with pytest.raises(RuntimeError, match="an analysis failed"):
+        report.run_all(tmp_path / "out", progress=False)
+    time.sleep(0.8)  # a worker left running would have written by now
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_a_second_run_into_the_same_folder_refuses(tmp_path):
     out = tmp_path / "out"
     with folder_lock(out), pytest.raises(FolderBusyError, match="in use by another canlearn run"):

@@ -80,7 +80,7 @@ def test_task_pool_waits_on_exit_for_tasks_never_asked_for(tmp_path):
 
 
 def test_task_pool_tasks_waiting_when_a_worker_dies_raise():
-    """Tasks still waiting when the pool breaks raise too, at get() and on leaving the block."""
+    """Tasks still waiting when the pool breaks raise too, at get()."""
     with pytest.raises(BrokenProcessPool), TaskPool(workers=2) as pool:
         pool.submit(time.sleep, 0.5)
         killed = pool.submit(signal.raise_signal, signal.SIGKILL)
@@ -90,6 +90,31 @@ def test_task_pool_tasks_waiting_when_a_worker_dies_raise():
         for h in waiting:
             with pytest.raises(BrokenProcessPool):
                 h.get()
+
+
+def test_task_pool_raises_on_exit_when_a_worker_died_unasked():
+    """A dead worker is never swallowed, even when nobody asked for that task's value."""
+    with pytest.raises(BrokenProcessPool), TaskPool(workers=2) as pool:
+        pool.submit(signal.raise_signal, signal.SIGKILL)
+        time.sleep(0.5)
+
+
+def test_task_pool_error_exit_stops_workers_and_waiting_tasks_raise():
+    """On an error the workers stop at once; tasks that never started raise, they never hang."""
+    from concurrent.futures import CancelledError
+
+    with pytest.raises(ZeroDivisionError), TaskPool(workers=2) as pool:
+        running = [pool.submit(time.sleep, 60) for _ in range(2)]
+        waiting = pool.submit(operator.neg, 1)
+        workers = list(pool._pool._processes.values())
+        raise ZeroDivisionError("an analysis failed")
+    assert not any(p.is_alive() for p in workers)
+    with pytest.raises(CancelledError):
+        waiting.get()
+    with pytest.raises(BrokenProcessPool):  # the running ones were stopped, not finished
+        running[0].get()
+    with pytest.raises(RuntimeError, match="no more tasks"):
+        pool.submit(operator.neg, 2)
 
 
 def test_start_server_once_then_pools_fork_from_it():

@@ -461,6 +461,7 @@ _CROSS_PROCESS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_outputs_identical_across_processes_and_hash_seeds(tmp_path):
     # Two interpreters with different hash seeds, run side by side to keep the test quick.
     procs = [
@@ -501,6 +502,7 @@ def _document(png):
     ]
 
 
+@pytest.mark.slow
 def test_render_pdf_is_byte_identical_and_atomic(tmp_path, png):
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     pages = pr.render_pdf(_document(png), a)
