@@ -236,3 +236,23 @@ def test_numeric_valley_is_reported_as_upper_estimate(monkeypatch):
     v = dyn.Valley("W1->+inf", "", inf.weights, float(inf.value), "x", None, False, inf.direction, True)
     text = v.describe()
     assert text.startswith("inf <= ") and "not exact" in text and "(W2, b2) ~ (" in text
+
+
+@pytest.mark.parametrize("method", ["gd", "flow"])
+def test_a_lone_start_descends_exactly_as_in_a_batch(method, monkeypatch):
+    """One start left takes the one-point gradient (faster): the same path, bit for bit, as the
+    batch gradient of a batch of one gives."""
+    from analysis.dynamics.descent import descend
+    from analysis.exact import Compiled
+
+    p = preset("both")
+    start = np.array([[0.7, -1.3, 0.4, 0.2]])
+    never = lambda x, L: np.full(len(x), -1, dtype=np.int8)  # noqa: E731
+    fast = descend(p, start, never, method, max_iter=200)
+    monkeypatch.setattr(Compiled, "point_gradient", lambda self, w: self.gradient(w[None, :])[0])
+    batch = descend(p, start, never, method, max_iter=200)
+    assert fast.final.tobytes() == batch.final.tobytes()
+    assert fast.halfway.tobytes() == batch.halfway.tobytes()
+    if method == "gd":  # and a start in a larger batch follows the same path too
+        pair = descend(p, np.vstack([start, start + 1.0]), never, method, max_iter=200)
+        assert pair.final[0].tobytes() == fast.final[0].tobytes()

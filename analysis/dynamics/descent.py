@@ -107,12 +107,15 @@ def descend(problem: Problem, starts, classify=None, method: str = "gd", max_ite
     half = (max_iter // 2) // CHECK * CHECK
     for it in range(CHECK, max_iter + CHECK, CHECK):
         x = w[active]
+        # One start left (or a single run): the one-point gradient, bit for bit the batch's and
+        # about 4 times faster than a batch of one. Its weights are checked by comp.loss below.
+        grad = (lambda y: comp.point_gradient(y.ravel())[None, :]) if len(x) == 1 else comp.gradient
         if method == "gd":
             for _ in range(CHECK):
-                x = x - RATE * comp.gradient(x)
+                x = x - RATE * grad(x)
         else:
             sol = integrate.solve_ivp(
-                lambda t, y: -comp.gradient(y.reshape(-1, n)).ravel(),
+                lambda t, y, grad=grad: -grad(y.reshape(-1, n)).ravel(),
                 (0.0, RATE * CHECK),
                 x.ravel(),
                 method="RK45",
