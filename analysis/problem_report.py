@@ -24,6 +24,7 @@ from .report import (
     _fmt,
     _json_safe,
     _sigterm_as_interrupt,
+    _ticker,
     _verdict,
     _weights,
     bound_value,
@@ -470,13 +471,7 @@ def run_report(problem: Problem, out, *, params=None, progress: bool = True, com
     out = Path(out)
     command = command or f"canlearn report ... --out {out}"
     with _sigterm_as_interrupt(), output_set(out) as stage, _progress(progress, problem.name) as bar:
-
-        def tick(done: str):
-            bar.update()
-            following = STEPS[STEPS.index(done) + 1 :]
-            bar.set_postfix_str(following[0] if following else "")
-
-        bar.set_postfix_str(STEPS[0])
+        tick = _ticker(bar, STEPS)
         r = compute(problem, params, tick)
         checks = _checks(r)
         results = results_json(r, checks)

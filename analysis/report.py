@@ -149,6 +149,18 @@ def _progress(enabled: bool):
     )
 
 
+def _ticker(bar, steps: tuple[str, ...]):
+    """``tick(done)`` for a progress bar over ``steps``: count ``done``, name the step that follows."""
+
+    def tick(done: str):
+        bar.update()
+        following = steps[steps.index(done) + 1 :]
+        bar.set_postfix_str(following[0] if following else "")
+
+    bar.set_postfix_str(steps[0])
+    return tick
+
+
 #: What the workers import once, before their first task (see :class:`analysis.parallel.TaskPool`).
 PRELOAD = ("analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.report", "analysis.seed")
 
@@ -737,13 +749,7 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
     with _sigterm_as_interrupt():
         pool = TaskPool(preload=PRELOAD)
         with output_set(out) as stage, pool, _progress(progress) as bar:
-
-            def tick(done: str):
-                bar.update()
-                following = STEPS[STEPS.index(done) + 1 :]
-                bar.set_postfix_str(following[0] if following else "")
-
-            bar.set_postfix_str(STEPS[0])
+            tick = _ticker(bar, STEPS)
             r = compute(stage, pool, tick)
             from .pdfreport import measure, render_pdf
 
