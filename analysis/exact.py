@@ -8,7 +8,9 @@ Everything is built lazily and cached per problem: importing this module does no
 
 from __future__ import annotations
 
+import contextlib
 import math
+import types
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -21,7 +23,7 @@ from sympy.printing.precedence import PRECEDENCE
 from . import validate
 from .errors import InputError
 from .network import Problem
-from .numerics import all_finite, as_points, sigmoid
+from .numerics import all_finite, as_points, floats_finite, sigmoid
 from .tolerances import MP_DPS, MP_MAX_DPS
 
 
@@ -157,6 +159,21 @@ class _FloatPrinter(NumPyPrinter):
         return super()._print_Pow(expr, rational=rational)
 
 
+def _float_sigma(t) -> float:
+    return float(sigmoid(t))
+
+
+def _on_floats(f):
+    """``f``'s code with sigma returning Python floats, for one point given as Python floats.
+
+    Python's float arithmetic performs the same IEEE operations as NumPy's scalars (so gives the
+    same values, bit for bit) at under half the cost, and never warns, so it needs no errstate:
+    an overflow gives inf or raises OverflowError, x/0 raises ZeroDivisionError.
+    """
+    namespace = {**f.__globals__, "sigma": _float_sigma}
+    return types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
+
+
 @dataclass(frozen=True, eq=False)
 class Compiled:
     """Compiled numeric loss, gradient and Hessian of a problem; vectorised over (..., n_params)."""
@@ -177,6 +194,18 @@ class Compiled:
         return _lambdify(self.model.params, list(self.model.hessian), "float")
 
     @cached_property
+    def _loss_p(self):
+        return _on_floats(self._loss_f)
+
+    @cached_property
+    def _grad_p(self):
+        return _on_floats(self._grad_f)
+
+    @cached_property
+    def _hess_p(self):
+        return _on_floats(self._hess_f)
+
+    @cached_property
     def _grad_mp(self):
         return _lambdify(self.model.params, self.model.gradient, "mpmath")
 
@@ -188,25 +217,29 @@ class Compiled:
     def _hess_mp(self):
         return _lambdify(self.model.params, list(self.model.hessian), "mpmath")
 
-    def _call(self, f, w, shape, kind):
+    def _call(self, f, p, w, shape, kind):
         if not (type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (self.problem.n_params,)):
             w = as_points(w, self.problem.n_params)
         elif not all_finite(w):
             w = as_points(w, self.problem.n_params)  # raises, naming the weight
-        # At huge weights a float intermediate overflows (W2**2 = inf, times sigma' = 0 gives nan)
-        # although the value is finite: such points are redone in mpmath below, so no warning.
-        with np.errstate(all="ignore"):
-            if w.ndim == 1:
-                # One point (optimisers, root finders): no stacking. NumPy scalars, not Python
-                # floats, whose ** raises OverflowError where NumPy gives inf (redone below).
-                out = np.array(f(*w), dtype=float).reshape(shape)
-            else:
-                lead = w.shape[:-1]
-                cols = f(*(w[..., k] for k in range(w.shape[-1])))
-                out = np.empty(lead + (len(cols),))
-                for k, c in enumerate(cols):
-                    out[..., k] = c  # a constant entry broadcasts
-                out = out.reshape(lead + shape)
+        out = None
+        if w.ndim == 1:
+            # One point (optimisers, root finders, ODE steps): Python floats, no stacking.
+            with contextlib.suppress(ArithmeticError):  # where NumPy gives inf or nan: below
+                out = np.array(p(*w.tolist()), dtype=float).reshape(shape)
+        if out is None:
+            # At huge weights a float intermediate overflows (W2**2 = inf, times sigma' = 0 gives
+            # nan) although the value is finite: such points are redone in mpmath below, so no warning.
+            with np.errstate(all="ignore"):
+                if w.ndim == 1:
+                    out = np.array(f(*w), dtype=float).reshape(shape)
+                else:
+                    lead = w.shape[:-1]
+                    cols = f(*(w[..., k] for k in range(w.shape[-1])))
+                    out = np.empty(lead + (len(cols),))
+                    for k, c in enumerate(cols):
+                        out[..., k] = c  # a constant entry broadcasts
+                    out = out.reshape(lead + shape)
         if not all_finite(out):
             out = self._redo_nonfinite(kind, w, out)
         return out
@@ -219,27 +252,31 @@ class Compiled:
         return vals.reshape(out.shape)
 
     def loss(self, w) -> np.ndarray:
-        return self._call(self._loss_f, w, (), "loss")
+        return self._call(self._loss_f, self._loss_p, w, (), "loss")
 
     def point_loss(self, w: np.ndarray) -> float:
         """L at one point given as a float64 vector of ``n_params`` finite weights, not checked: for
         optimisers' inner loops, where :meth:`loss`'s checks cost more than L. Same value as ``loss``."""
-        with np.errstate(all="ignore"):
-            (v,) = self._loss_f(*w)
+        try:
+            (v,) = self._loss_p(*w.tolist())
+        except ArithmeticError:
+            v = math.nan
         return float(v) if math.isfinite(v) else float(self.loss(w))  # checked, redone exactly
 
     def point_gradient(self, w: np.ndarray) -> np.ndarray:
         """:meth:`point_loss`'s gradient: ``gradient`` at one unchecked float64 point, same values."""
-        with np.errstate(all="ignore"):
-            g = np.array(self._grad_f(*w), dtype=float)
-        return g if all_finite(g) else self.gradient(w)
+        try:
+            g = self._grad_p(*w.tolist())
+        except ArithmeticError:
+            return self.gradient(w)
+        return np.array(g, dtype=float) if floats_finite(g) else self.gradient(w)
 
     def gradient(self, w) -> np.ndarray:
-        return self._call(self._grad_f, w, (self.problem.n_params,), "gradient")
+        return self._call(self._grad_f, self._grad_p, w, (self.problem.n_params,), "gradient")
 
     def hessian(self, w) -> np.ndarray:
         n = self.problem.n_params
-        return self._call(self._hess_f, w, (n, n), "hessian")
+        return self._call(self._hess_f, self._hess_p, w, (n, n), "hessian")
 
     def _one_point(self, w) -> list[mpmath.mpf]:
         w = as_points(w, self.problem.n_params)

@@ -36,6 +36,7 @@ from . import backprop
 from .check import exact_gradient, finite_differences, ill_conditioned, sample_points
 from .exact import compiled
 from .io import atomic_write_bytes
+from .mathcache import share_parses
 from .network import Problem
 from .tolerances import (
     FD_ATOL,
@@ -48,6 +49,8 @@ from .tolerances import (
     GRAD_ATOL,
     GRAD_RTOL,
 )
+
+share_parses()  # one parse per label for every figure and every draw (see analysis.mathcache)
 
 __all__ = [
     "basin_figure",

@@ -34,9 +34,7 @@ def _kind(v) -> str:
 def all_finite(arr: np.ndarray) -> bool:
     """``np.isfinite(arr).all()``, faster on the small arrays of optimiser and descent loops."""
     if arr.size <= _SMALL:
-        # A finite float sum proves every term finite (an overflowing sum only sends us to the test).
-        vals = arr.ravel().tolist()
-        return math.isfinite(sum(vals)) or all(map(math.isfinite, vals))
+        return floats_finite(arr.ravel().tolist())
     # min and max propagate nan and reach +-inf whenever an entry does, and never overflow.
     return math.isfinite(np.minimum.reduce(arr, axis=None)) and math.isfinite(
         np.maximum.reduce(arr, axis=None)
@@ -44,3 +42,9 @@ def all_finite(arr: np.ndarray) -> bool:
 
 
 _SMALL = 64
+
+
+def floats_finite(vals: list) -> bool:
+    """Every number in a list of Python numbers finite."""
+    # A finite sum proves every term finite (an overflowing sum only sends us to the test).
+    return math.isfinite(sum(vals)) or all(map(math.isfinite, vals))

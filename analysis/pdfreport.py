@@ -24,6 +24,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
+from matplotlib.mathtext import MathTextParser
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Affine2D
@@ -31,6 +32,10 @@ from PIL import Image as PILImage
 
 from .document import HEADING_LEVELS, Code, Heading, Image, Paragraph, Table
 from .io import atomic_write_bytes
+from .mathcache import share_parses
+
+# One parse per formula and size for every page, the PDF's as the layout's (analysis.mathcache).
+_SHARED_PARSES = share_parses()
 
 __all__ = ["Code", "Heading", "Image", "Paragraph", "Table", "measure", "render_pdf"]
 
@@ -399,10 +404,24 @@ def layout(blocks) -> list[list[tuple]]:
 
 def measure(blocks) -> None:
     """Measure the text of ``blocks`` now (the measures are cached), skipping images (they need not
-    exist yet): a later :func:`render_pdf` of the same blocks then spends its time drawing."""
+    exist yet): a later :func:`render_pdf` of the same blocks then spends its time drawing.
+
+    The formulas are parsed too, as the PDF's renderer will parse them: the layout measures them
+    at matplotlib's path scale, the renderer at their own size.
+    """
     text = [b for b in blocks if not isinstance(b, Image)]
-    if text:
-        layout(text)
+    if not text:
+        return
+    pages = layout(text)
+    if not _SHARED_PARSES:
+        return
+    parser = MathTextParser("path")
+    with mpl.rc_context(STYLE):
+        for op in (op for ops in pages for op in ops):
+            if op[0] == "text" and op[7] and _is_math(op[3]):
+                for piece, _, is_math in _segments(op[3], op[4]):
+                    if is_math:
+                        parser.parse(piece, 72, op[4])
 
 
 def _segments(s: str, prop: FontProperties) -> list[tuple[str, float, bool]]:

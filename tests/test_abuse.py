@@ -8,10 +8,11 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import backprop, compiled, preset
+from analysis import backprop, compiled, exact, preset
 from analysis.network import PRESET_NAMES
 
 CLI = [sys.executable, "-m", "analysis"]
@@ -81,6 +82,34 @@ def test_overflow_repair_gives_the_true_value_not_a_placeholder():
     with mpmath.workdps(1000):
         ref = np.array([float(v) for v in c._hess_mp(*[mpmath.mpf(v) for v in w])]).reshape(4, 4)
     assert np.array_equal(h, ref) and 1e306 < h[0, 0] < 2e306
+
+
+def test_one_point_falls_back_to_numpy_where_python_floats_raise(monkeypatch):
+    """One point computes in Python floats, whose ** raises OverflowError (and x/0
+    ZeroDivisionError) where NumPy gives inf: such a point takes NumPy's scalars and the exact
+    redo instead, and every way of asking gives the batch's values."""
+    x = sp.Symbol("x", real=True)
+    f = exact._on_floats(exact._lambdify((x,), [x**3, 1 / x], "float"))
+    with pytest.raises(OverflowError):
+        f(1e200)
+    with pytest.raises(ZeroDivisionError):
+        f(0.0)
+    c = compiled(preset("both"))
+    w = np.array([0.3, -1.2, 0.5, 1.4e154])  # W2 * W2 overflows: redone exactly either way
+    batch = {k: _quietly(getattr(c, k), w[None, :])[0] for k in ("loss", "gradient", "hessian")}
+    raised = []
+
+    def overflow(*args):
+        raised.append(args)
+        raise OverflowError("(34, 'Numerical result out of range')")
+
+    for name in ("_loss_p", "_grad_p", "_hess_p"):
+        monkeypatch.setitem(c.__dict__, name, overflow)
+    for k, v in batch.items():
+        assert _quietly(getattr(c, k), w).tobytes() == v.tobytes(), k
+    assert _quietly(c.point_loss, w) == batch["loss"]
+    assert _quietly(c.point_gradient, w).tobytes() == batch["gradient"].tobytes()
+    assert len(raised) >= 5  # each of the five calls tried Python floats first
 
 
 def test_hessian_beyond_the_float_range_is_inf_not_nan():

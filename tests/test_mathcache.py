@@ -1,0 +1,61 @@
+"""One mathtext parse per formula per process: what the shared cache returns is a fresh parse."""
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import get_hinting_flag
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import LoadFlags
+from matplotlib.mathtext import MathTextParser
+
+from analysis import mathcache, pdfreport
+from analysis.document import Paragraph
+
+
+def _fresh(kind, s, size, fontset="dejavusans"):
+    """A parse by matplotlib's own code, bypassing every cache."""
+    with mpl.rc_context({"mathtext.fontset": fontset}):
+        prop = FontProperties(family="DejaVu Sans", size=size)
+        flags = LoadFlags.NO_HINTING if kind == "path" else get_hinting_flag()
+        return mathcache.unshared_parse(MathTextParser(kind), s, 72, prop.copy(), True, flags)
+
+
+def _cached(kind, s, size, fontset="dejavusans"):
+    with mpl.rc_context({"mathtext.fontset": fontset}):
+        prop = FontProperties(family="DejaVu Sans", size=size)
+        return MathTextParser(kind).parse(s, 72, prop, antialiased=True)
+
+
+def test_every_parser_shares_one_cache_and_gets_fresh_parses():
+    assert mathcache.share_parses() and mathcache.share_parses()  # idempotent
+    for kind in ("path", "agg"):
+        for s, size in ((r"$W_{1}^{2} \to \infty$", 10.5), (r"$\sigma(x) < 1/2$", 9.0)):
+            first = _cached(kind, s, size)
+            assert _cached(kind, s, size) is first  # another parser object: the same parse
+            fresh = _fresh(kind, s, size)
+            if kind == "path":
+                assert first == fresh
+            else:  # a raster parse holds an image
+                assert first.image.tobytes() == fresh.image.tobytes() and first[:3] == fresh[:3]
+
+
+def test_settings_and_sizes_are_part_of_the_key():
+    """Negative control: a parse under other mathtext settings (or another size) is not reused."""
+    s = r"$\int_0^1 z\,dx$"
+    a = _cached("path", s, 10.0, fontset="dejavusans")
+    b = _cached("path", s, 10.0, fontset="cm")
+    assert a is not b and a.glyphs != b.glyphs and b == _fresh("path", s, 10.0, fontset="cm")
+    assert _cached("path", s, 12.0) is not a and _cached("path", s, 12.0).width > a.width
+
+
+def test_measure_parses_what_the_pdf_will_draw(tmp_path):
+    """After measure, drawing the PDF parses no formula of its text anew; without it, it must."""
+    info = MathTextParser._parse_cached.cache_info
+    measured = [Paragraph(r"Measured first: $q_{8101} + r_{8101}$ and $\alpha_{8101}$.")]
+    pdfreport.measure(measured)
+    before = info().misses
+    pdfreport.render_pdf(measured, tmp_path / "a.pdf")
+    # The page footer's number is plain text: every miss would be one of the paragraph's formulas.
+    assert info().misses == before
+    unmeasured = [Paragraph(r"Not measured: $q_{8102} + r_{8102}$ and $\alpha_{8102}$.")]
+    before = info().misses
+    pdfreport.render_pdf(unmeasured, tmp_path / "b.pdf")
+    assert info().misses > before
