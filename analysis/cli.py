@@ -427,7 +427,8 @@ def _dynamics(args):
 
     problems = resolve_problems(args)
     if len(problems) > 1:
-        start_server(["analysis.dynamics"])  # the workers' imports run beside this process's own
+        # The workers' imports run beside this process's own (SymPy's simplify imports its units).
+        start_server(["analysis.dynamics", "sympy.physics.units"])
     from .dynamics import dynamics
 
     # Independent problems in parallel processes, the most weights first (they take longest); the

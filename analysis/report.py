@@ -7,6 +7,7 @@ report is one list of blocks rendered twice, as Markdown and as PDF, so the two 
 
 from __future__ import annotations
 
+import gc
 import math
 import signal
 import sys
@@ -162,7 +163,15 @@ def _ticker(bar, steps: tuple[str, ...]):
 
 
 #: What the workers import once, before their first task (see :class:`analysis.parallel.TaskPool`).
-PRELOAD = ("analysis.dynamics", "analysis.figures", "analysis.optimise", "analysis.report", "analysis.seed")
+#: SymPy's units: its ``simplify`` imports them at its first call, in each worker's first dynamics.
+PRELOAD = (
+    "analysis.dynamics",
+    "analysis.figures",
+    "analysis.optimise",
+    "analysis.report",
+    "analysis.seed",
+    "sympy.physics.units",
+)
 
 
 def compute(out: Path, pool, tick=lambda name: None) -> dict:
@@ -185,6 +194,8 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
     from .seed import seed_gradient, seed_loop
     from .training import train
 
+    # Modules, and later the proofs, stay to the end: the collector need not walk them again.
+    gc.freeze()
     problems = {a: preset(a) for a in PRESET_NAMES}
     none = problems["none"]
     r: dict = {"problems": problems, "pngs": {}, "svgs": []}
@@ -214,6 +225,7 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
     sweeps = {(a, k): pool.submit(sweep, a, box, k) for a in by_size for k, box in boxes}
     # Proofs stay in this process: their checked facts refuse to be pickled (by design).
     r["proofs"] = {a: prove(a) for a in PRESET_NAMES}
+    gc.freeze()
     tick("prove")
     seed_run = seed_loop(0)
     # The same start for every preset: the seed's W1, W2 and zero biases.
