@@ -46,14 +46,13 @@ def _bucket(n: int) -> int:
 def _jax_kernel(problem: Problem):
     import jax
     import jax.numpy as jnp
-    import sympy as sp
 
-    from .exact import symbolic
+    from .exact import lambdify, symbolic
 
     # float64 throughout: JAX defaults to float32. A process-wide switch, set once, on first use.
     jax.config.update("jax_enable_x64", True)
     m = symbolic(problem)
-    f = sp.lambdify(m.params, list(m.gradient), modules=[{"sigma": jax.nn.sigmoid}, "jax"], cse=True)
+    f = lambdify(m.params, list(m.gradient), modules=[{"sigma": jax.nn.sigmoid}, "jax"], cse=True)
 
     def kernel(w):
         cols = f(*jnp.moveaxis(w, -1, 0))

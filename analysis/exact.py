@@ -131,6 +131,12 @@ def symbolic(problem: Problem) -> SymbolicModel:
     return SymbolicModel(problem, params, outputs, loss)
 
 
+def lambdify(args, expr, **kwargs):
+    """``sympy.lambdify`` without the expression printed into the function's docstring: a third of
+    lambdify's time on a Hessian, for text nobody reads."""
+    return sp.lambdify(args, expr, docstring_limit=0, **kwargs)
+
+
 def _lambdify(params, exprs, precision: str):
     if precision == "float":
         # lambdify's own settings for its NumPy printer, with sigma a user function.
@@ -139,7 +145,7 @@ def _lambdify(params, exprs, precision: str):
         printer = _FloatPrinter({**settings, "user_functions": {"sigma": "sigma"}})
     else:
         modules, printer = [{"sigma": mp_sigma}, "mpmath"], None
-    return sp.lambdify(params, list(exprs), modules=modules, cse=True, printer=printer)
+    return lambdify(params, list(exprs), modules=modules, cse=True, printer=printer)
 
 
 class _FloatPrinter(NumPyPrinter):

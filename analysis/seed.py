@@ -69,6 +69,8 @@ def seed_loop(
     arg, val, exp = np.empty(2), np.empty(2), np.exp
     w0, w1 = start
     zs = np.empty((iterations, 2))
+    # Flat views: two scalar stores cost less than one row store from a tuple.
+    z_flat, w_flat, changes = zs.reshape(-1), history.trajectory.reshape(-1), history.changes
     stopped, detail = "max_iterations", ""
     bar = progress_bar(iterations, progress)
     i = 0
@@ -92,9 +94,9 @@ def seed_loop(
             w0 += g0 * rate
             w1 += g1 * rate
             change = ((g0 * rate) ** 2 + (g1 * rate) ** 2) ** 0.5
-            zs[i - 1] = z0, z1
-            history.changes[i - 1] = change
-            history.trajectory[i] = w0, w1
+            z_flat[2 * i - 2], z_flat[2 * i - 1] = z0, z1
+            changes[i - 1] = change
+            w_flat[2 * i], w_flat[2 * i + 1] = w0, w1
             if change < tol:
                 break
     history.n = i

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 import numpy as np
-import sympy as sp
 
+from ..exact import lambdify
 from ..network import Problem
 from .coords import coordinate_model
 from .intervals import IA, _down, _sum_lo, cc, sigma
@@ -29,12 +29,12 @@ class Enclosure:
     @cached_property
     def _f(self):
         ps, loss, grad, _ = coordinate_model(self.problem)
-        return sp.lambdify(ps, [loss, *grad], modules=[{"sigma": sigma, "cc": cc}], cse=True)
+        return lambdify(ps, [loss, *grad], modules=[{"sigma": sigma, "cc": cc}], cse=True)
 
     @cached_property
     def _terms_f(self):
         ps, _, _, terms = coordinate_model(self.problem)
-        return sp.lambdify(ps, list(terms), modules=[{"sigma": sigma, "cc": cc}], cse=True)
+        return lambdify(ps, list(terms), modules=[{"sigma": sigma, "cc": cc}], cse=True)
 
     @cached_property
     def binary_terms(self) -> np.ndarray:

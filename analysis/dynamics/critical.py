@@ -25,7 +25,7 @@ from flint import arb
 from sympy.printing.pycode import MpmathPrinter
 
 from ..errors import InputError
-from ..exact import compiled, reduces_to_zero, symbolic
+from ..exact import compiled, lambdify, reduces_to_zero, symbolic
 from ..network import Problem
 from ..proofs.intervals import arb_sigma
 from ..results import Result
@@ -117,7 +117,7 @@ def ball_model(problem: Problem) -> BallModel:
     printer = _ArbPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
 
     def build(exprs):
-        f = sp.lambdify(m.params, list(exprs), modules=modules, printer=printer, cse=True)
+        f = lambdify(m.params, list(exprs), modules=modules, printer=printer, cse=True)
         return lambda xs: f(*xs)
 
     return BallModel(problem.n_params, build([m.loss]), build(m.gradient), build(list(m.hessian)))

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from ..exact import mp_sigma, sigma, symbolic
+from ..exact import lambdify, mp_sigma, sigma, symbolic
 from ..network import Problem
 from ..numerics import sigmoid
 from ..results import Result, mapping
@@ -215,8 +215,8 @@ def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int =
     if not free:
         value = sp.simplify(expr)  # exact closed form; nsimplify could round it to a wrong rational
         return _Inf((), float(value), str(value), True)
-    f = sp.lambdify(free, expr, modules=[{"sigma": sigmoid}, "numpy"])
-    g = sp.lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": sigmoid}, "numpy"])
+    f = lambdify(free, expr, modules=[{"sigma": sigmoid}, "numpy"])
+    g = lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": sigmoid}, "numpy"])
     rng = np.random.default_rng([seed, depth, len(free)])
     box = 4 * VALLEY_DIVERGE
     bounds = [(-box, box)] * len(free)
@@ -234,7 +234,7 @@ def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int =
             best = res
     x = best.x
     diverging = [i for i, v in enumerate(x) if abs(v) > VALLEY_DIVERGE]
-    h = sp.lambdify(free, sp.hessian(expr, free), modules=[{"sigma": sigmoid}, "numpy"])
+    h = lambdify(free, sp.hessian(expr, free), modules=[{"sigma": sigmoid}, "numpy"])
     degenerate = np.min(np.linalg.eigvalsh(np.array(h(*x), dtype=float))) <= CRIT_EIG_ZERO
     if not diverging and degenerate:
         if np.max(np.abs(x)) > VALLEY_DIVERGE / 3:
@@ -243,14 +243,14 @@ def _infimum(expr: sp.Expr, free: tuple[sp.Symbol, ...], seed: int, depth: int =
         else:
             # A set of minimisers (zero-eigenvalue direction) at finite weights: attained there.
             with mpmath.workdps(MP_DPS):
-                value = sp.lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])(
+                value = lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])(
                     *[mpmath.mpf(float(v)) for v in x]
                 )
             weights = tuple((str(s), short(v)) for s, v in zip(free, x))
             return _Inf(weights, value, _exact_value(expr, free, x), True)
     if not diverging:
-        grad_mp = sp.lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": mp_sigma}, "mpmath"])
-        f_mp = sp.lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])
+        grad_mp = lambdify(free, [sp.diff(expr, s) for s in free], modules=[{"sigma": mp_sigma}, "mpmath"])
+        f_mp = lambdify(free, expr, modules=[{"sigma": mp_sigma}, "mpmath"])
         with mpmath.workdps(MP_DPS):
             x0 = [mpmath.mpf(float(v)) for v in x]
             # The residual is a difference of O(1) terms: ask for MP_DPS - 10 digits, not all of them.

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from ..backprop import forward
-from ..exact import mp_sigma
+from ..exact import lambdify, mp_sigma
 from ..network import Problem, preset
 from ..numerics import sigmoid
 from ..tolerances import PROOF_BOX, PROOF_SAMPLE_ATOL
@@ -447,7 +447,7 @@ _MASK = {
 
 def find_counterexample(expr: sp.Expr, rel: str, assume: dict, params: Sequence[sp.Symbol]) -> dict | None:
     """A rational point satisfying ``assume`` where arb certifies that ``expr rel 0`` fails."""
-    f = sp.lambdify(params, expr, modules=[{"sigma": sigmoid}, "numpy"])
+    f = lambdify(params, expr, modules=[{"sigma": sigmoid}, "numpy"])
     k = len(params)
     idx = np.indices((len(_CANDIDATES),) * k).reshape(k, -1).T  # every grid point, as candidate indices
     vals = np.array([float(c) for c in _CANDIDATES])[idx]

@@ -12,7 +12,7 @@ from functools import cache
 
 import sympy as sp
 
-from ..exact import sigma, symbolic
+from ..exact import lambdify, sigma, symbolic
 from ..network import IDENTITY_01, Layer, Network, Problem, preset
 from . import kernel
 from .engine import (
@@ -182,7 +182,7 @@ def gap_constant(value) -> sp.Rational:
     (a guess; the certificate below decides it)."""
     import numpy as np
 
-    f = sp.lambdify(v, h_of(value), "numpy")
+    f = lambdify(v, h_of(value), modules="numpy")
     lo = float(np.min(f(np.linspace(0.5, 1.0, 20001))))
     return sp.Rational(int(lo / 2 * 1000), 1000)
 
