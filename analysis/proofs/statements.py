@@ -8,6 +8,7 @@ here: commentary lives on steps and theorems and is not part of what the kernel 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -175,6 +176,21 @@ def rel_text(r: sp.Rel) -> str:
 # Statements
 
 
+def _rendered(method):
+    """Keep a statement's rendering on the (immutable) statement: the derivations, the proofs'
+    documents and the report print the same statements again and again."""
+    key = f"_{method.__name__}_rendered"
+
+    @functools.wraps(method)
+    def once(self) -> str:
+        d = self.__dict__
+        if key not in d:
+            d[key] = method(self)
+        return d[key]
+
+    return once
+
+
 @dataclass(frozen=True)
 class ForAll:
     """For all values of the domain's symbols in their sets: ``relation``."""
@@ -182,11 +198,13 @@ class ForAll:
     domain: tuple[tuple[sp.Symbol, sp.Set], ...]
     relation: sp.Rel
 
+    @_rendered
     def text(self) -> str:
         if not self.domain:
             return rel_text(self.relation)
         return f"for all {_dom_text(self.domain)}: {rel_text(self.relation)}"
 
+    @_rendered
     def latex(self) -> str:
         if not self.domain:
             return sp.latex(self.relation)
@@ -208,9 +226,11 @@ class LimitIs:
         side = self.direction if finite else ""
         return f"{self.point}{side}", sp.latex(self.point) + (f"^{{{side}}}" if side else "")
 
+    @_rendered
     def text(self) -> str:
         return f"lim_({self.var} -> {self._arrow()[0]}) {sp.sstr(self.expr)} = {self.value}"
 
+    @_rendered
     def latex(self) -> str:
         arrow = rf"{sp.latex(self.var)} \to {self._arrow()[1]}"
         return rf"\lim_{{{arrow}}} {sp.latex(self.expr)} = {sp.latex(self.value)}"
@@ -225,9 +245,11 @@ class Monotone:
     direction: str
     domain: tuple[tuple[sp.Symbol, sp.Set], ...]
 
+    @_rendered
     def text(self) -> str:
         return f"{sp.sstr(self.expr)} is strictly {self.direction} in {self.var} for {_dom_text(self.domain)}"
 
+    @_rendered
     def latex(self) -> str:
         return (
             rf"{sp.latex(self.expr)}\ \text{{strictly {self.direction} in }} {sp.latex(self.var)},\quad "
@@ -243,9 +265,11 @@ class Infimum:
     domain: tuple[tuple[sp.Symbol, sp.Set], ...]
     value: sp.Expr
 
+    @_rendered
     def text(self) -> str:
         return f"inf over {_dom_text(self.domain)} of {sp.sstr(self.f)} = {self.value}"
 
+    @_rendered
     def latex(self) -> str:
         return rf"\inf_{{{_dom_tex(self.domain)}}} \left({sp.latex(self.f)}\right) = {sp.latex(self.value)}"
 
@@ -259,10 +283,12 @@ class Attained:
     value: sp.Expr
     attained: bool
 
+    @_rendered
     def text(self) -> str:
         q = "there are" if self.attained else "there are no"
         return f"{q} {_dom_text(self.domain)} with {sp.sstr(self.f)} = {self.value}"
 
+    @_rendered
     def latex(self) -> str:
         q = r"\exists" if self.attained else r"\nexists"
         return rf"{q}\, {_dom_tex(self.domain)}:\ {sp.latex(self.f)} = {sp.latex(self.value)}"
@@ -275,10 +301,12 @@ class Separable:
     problem: Problem
     holds: bool
 
+    @_rendered
     def text(self) -> str:
         q = "some" if self.holds else "no"
         return f"{q} weights of {self.problem.name} put every output strictly on its target's side of 1/2"
 
+    @_rendered
     def latex(self) -> str:
         q = r"\exists" if self.holds else r"\nexists"
         return rf"{q}\, w:\ (z_i(w) - \tfrac12)(2 d_i - 1) > 0\ \forall i\quad \text{{({self.problem.name})}}"
@@ -288,9 +316,11 @@ class Separable:
 class Not:
     claim: object
 
+    @_rendered
     def text(self) -> str:
         return f"NOT [{self.claim.text()}]"
 
+    @_rendered
     def latex(self) -> str:
         return rf"\neg\left[{self.claim.latex()}\right]"
 
@@ -299,8 +329,10 @@ class Not:
 class Conj:
     parts: tuple
 
+    @_rendered
     def text(self) -> str:
         return " AND ".join(f"({p.text()})" for p in self.parts)
 
+    @_rendered
     def latex(self) -> str:
         return r"\begin{gathered}" + r" \\ \wedge\ ".join(p.latex() for p in self.parts) + r"\end{gathered}"
