@@ -23,6 +23,7 @@ from analysis.proofs.statements import (
     REAL,
     At,
     Attained,
+    Conj,
     ForAll,
     Infimum,
     LimitIs,
@@ -254,3 +255,20 @@ def test_the_sign_checker_cannot_prove_the_false_variants(arch):
     for vr in tm.variants(arch):
         if isinstance(vr.claim, ForAll):
             assert tm.attempt(vr.claim) is None, vr.id
+
+
+def test_a_statement_renders_once_and_stays_the_same_statement():
+    """Text and LaTeX are kept on the statement once rendered: the same strings as rendering anew,
+    and equality, hashing and pickling see only the statement's fields."""
+    import pickle
+
+    s = ForAll(domain((W1, REAL), (W2, REAL)), rel(L, ">=", sp.Rational(1, 8)))
+    twin = ForAll(domain((W1, REAL), (W2, REAL)), rel(L, ">=", sp.Rational(1, 8)))
+    text, tex = s.text(), s.latex()
+    assert text == type(s).text.__wrapped__(s) and tex == type(s).latex.__wrapped__(s)
+    assert s.text() is text and s == twin and hash(s) == hash(twin)
+    assert pickle.loads(pickle.dumps(s)).text() == text
+    # Negative control: another statement renders to its own text, not a cached one.
+    other = ForAll(domain((W1, REAL), (W2, REAL)), rel(L, ">", sp.Rational(1, 8)))
+    assert other.text() != text and ">" in other.text()
+    assert Conj((s, other)).text() == f"({text}) AND ({other.text()})"
