@@ -429,23 +429,27 @@ def _captions(r) -> dict[str, str]:
 
 def blocks(r) -> list:
     """The report, as blocks: every number in it is read from the computed results."""
-    return [*_opening(r), *_sections_1_to_3(r), *_optimise_section(r), *_gradcheck_section(r)]
+    head, summary = _opening(r)
+    return [*head, _brief(r), *summary, *_sections_1_to_3(r), *_optimise_section(r), *_gradcheck_section(r)]
 
 
 def early_blocks(r) -> list:
-    """The report's blocks that need no optimiser result: all of them but the opening and section 4."""
-    return [*_sections_1_to_3(r), *_gradcheck_section(r)]
+    """The report's blocks that need no optimiser result: all but the brief table and section 4's
+    results."""
+    head, summary = _opening(r)
+    return [*head, *summary, *_sections_1_to_3(r), *_optimise_intro(), *_gradcheck_section(r)]
 
 
 def _image(r, stem: str) -> Image:
     return Image(Path(stem + ".png"), r["captions"][stem])
 
 
-def _opening(r) -> list:
+def _opening(r) -> tuple[list, list]:
+    """The report's opening around its brief table (:func:`_brief`), which needs the optimisers."""
     P, T = r["proofs"], r["train"]
     none_p = P["none"]
     dyn = r["dynamics"]["none"]
-    return [
+    head = [
         Heading("canlearn report: can a two-neuron sigmoid chain learn x -> x?", 1),
         Paragraph(
             "The question: a network y = sigma(W1 x), z = sigma(W2 y) without bias, trained by hand-coded "
@@ -455,31 +459,8 @@ def _opening(r) -> list:
             "run that wrote it."
         ),
         Heading("The answer in brief", 2),
-        Table(
-            (
-                "preset",
-                "network",
-                "separable",
-                "inf L (proved)",
-                "attained",
-                "best loss found",
-                "gap to inf L",
-                "verdict",
-            ),
-            tuple(
-                (
-                    a,
-                    r["problems"][a].description,
-                    "yes" if P[a].separable else "no",
-                    str(P[a].infimum_value),
-                    "yes" if P[a].infimum_attained else "no",
-                    _fmt(r["optimise"][a].best().loss_hp, 8),
-                    "n/a" if r["optimise"][a].gap is None else f"{r['optimise'][a].gap:.2g}",
-                    r["optimise"][a].verdict,
-                )
-                for a in PRESET_NAMES
-            ),
-        ),
+    ]
+    summary = [
         Paragraph(
             f"Without a bias, {'some' if none_p.separable else 'no'} weights put z(0) < 1/2 < z(1), "
             f"and L > {none_p.infimum_value} at every weight, with inf L = {none_p.infimum_value} "
@@ -491,6 +472,36 @@ def _opening(r) -> list:
             f"{dyn.seed_run.valley}, whose floor is {dyn.seed_run.valley_loss:.12g}."
         ),
     ]
+    return head, summary
+
+
+def _brief(r) -> Table:
+    P = r["proofs"]
+    return Table(
+        (
+            "preset",
+            "network",
+            "separable",
+            "inf L (proved)",
+            "attained",
+            "best loss found",
+            "gap to inf L",
+            "verdict",
+        ),
+        tuple(
+            (
+                a,
+                r["problems"][a].description,
+                "yes" if P[a].separable else "no",
+                str(P[a].infimum_value),
+                "yes" if P[a].infimum_attained else "no",
+                _fmt(r["optimise"][a].best().loss_hp, 8),
+                "n/a" if r["optimise"][a].gap is None else f"{r['optimise'][a].gap:.2g}",
+                r["optimise"][a].verdict,
+            )
+            for a in PRESET_NAMES
+        ),
+    )
 
 
 def _sections_1_to_3(r) -> list:
@@ -607,8 +618,8 @@ def _sections_1_to_3(r) -> list:
     ]
 
 
-def _optimise_section(r) -> list:
-    out = [
+def _optimise_intro() -> list:
+    return [
         Heading("4. SciPy confirms the optimum", 2),
         Paragraph(
             "Local multi-start (BFGS, L-BFGS-B, Newton-CG, trust-exact, Nelder-Mead) and global (shgo, "
@@ -616,6 +627,10 @@ def _optimise_section(r) -> list:
             "Best loss per box, and what the numbers imply:"
         ),
     ]
+
+
+def _optimise_section(r) -> list:
+    out = _optimise_intro()
     for a in PRESET_NAMES:
         out += _optimise_blocks(a, r["optimise"][a])
     out.append(_image(r, "box_trend"))
