@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "canlearn needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,fast,smt]'
+	# An editable install compiles nothing, and machines that set PYTHONDONTWRITEBYTECODE would
+	# compile the package anew in every process (about 0.3 s each): compile it once here.
+	$(BIN)/python -m compileall -q analysis
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -174,8 +174,11 @@ def _on_floats(f):
 
     Python's float arithmetic performs the same IEEE operations as NumPy's scalars (so gives the
     same values, bit for bit) at under half the cost, and never warns, so it needs no errstate:
-    an overflow gives inf or raises OverflowError, x/0 raises ZeroDivisionError.
+    an overflow gives inf or raises OverflowError, x/0 raises ZeroDivisionError. Only for code
+    that calls nothing but sigma (a NumPy function would bring NumPy scalars back); else None.
     """
+    if set(f.__code__.co_names) - {"sigma"}:
+        return None
     namespace = {**f.__globals__, "sigma": _float_sigma}
     return types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
 
@@ -229,7 +232,7 @@ class Compiled:
         elif not all_finite(w):
             w = as_points(w, self.problem.n_params)  # raises, naming the weight
         out = None
-        if w.ndim == 1:
+        if w.ndim == 1 and p is not None:
             # One point (optimisers, root finders, ODE steps): Python floats, no stacking.
             with contextlib.suppress(ArithmeticError):  # where NumPy gives inf or nan: below
                 out = np.array(p(*w.tolist()), dtype=float).reshape(shape)
@@ -263,6 +266,8 @@ class Compiled:
     def point_loss(self, w: np.ndarray) -> float:
         """L at one point given as a float64 vector of ``n_params`` finite weights, not checked: for
         optimisers' inner loops, where :meth:`loss`'s checks cost more than L. Same value as ``loss``."""
+        if self._loss_p is None:
+            return float(self.loss(w))
         try:
             (v,) = self._loss_p(*w.tolist())
         except ArithmeticError:
@@ -271,6 +276,8 @@ class Compiled:
 
     def point_gradient(self, w: np.ndarray) -> np.ndarray:
         """:meth:`point_loss`'s gradient: ``gradient`` at one unchecked float64 point, same values."""
+        if self._grad_p is None:
+            return self.gradient(w)
         try:
             g = self._grad_p(*w.tolist())
         except ArithmeticError:

@@ -207,3 +207,19 @@ def test_extreme_train_has_no_runtime_warning():
         timeout=120,
     )
     assert r.returncode == 0 and r.stderr == "" and "stopped='stalled'" in r.stdout
+
+
+def test_python_float_code_only_for_arithmetic_and_sigma(monkeypatch):
+    """Code calling any NumPy function would bring NumPy scalars (and their warnings) back: such
+    code has no Python-float twin, and one point takes NumPy's path, with the same values."""
+    x = sp.Symbol("x", real=True)
+    assert exact._on_floats(exact._lambdify((x,), [x**3 * exact.sigma(x)], "float")) is not None
+    assert exact._on_floats(exact._lambdify((x,), [sp.exp(x) + 1], "float")) is None
+    c = compiled(preset("hidden"))
+    w = np.array([0.7, -2.5, 0.25])
+    batch = {k: getattr(c, k)(w[None, :])[0] for k in ("loss", "gradient", "hessian")}
+    for name in ("_loss_p", "_grad_p", "_hess_p"):
+        monkeypatch.setitem(c.__dict__, name, None)
+    for k, v in batch.items():
+        assert _quietly(getattr(c, k), w).tobytes() == v.tobytes(), k
+    assert c.point_loss(w) == batch["loss"] and c.point_gradient(w).tobytes() == batch["gradient"].tobytes()
