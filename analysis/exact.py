@@ -169,15 +169,19 @@ def _float_sigma(t) -> float:
     return float(sigmoid(t))
 
 
-def _on_floats(f):
-    """``f``'s code with sigma returning Python floats, for one point given as Python floats.
+def _on_floats(f, exprs):
+    """``f`` (compiled from ``exprs``) with sigma returning Python floats, for one point given as
+    Python floats.
 
     Python's float arithmetic performs the same IEEE operations as NumPy's scalars (so gives the
     same values, bit for bit) at under half the cost, and never warns, so it needs no errstate:
     an overflow gives inf or raises OverflowError, x/0 raises ZeroDivisionError. Only for code
-    that calls nothing but sigma (a NumPy function would bring NumPy scalars back); else None.
+    that calls nothing but sigma (a NumPy function would bring NumPy scalars back) and raises to
+    integer powers only (Python's (-4.0)**1.5 is complex, NumPy's nan); else None.
     """
     if set(f.__code__.co_names) - {"sigma"}:
+        return None
+    if any(not p.exp.is_Integer for e in exprs for p in sp.sympify(e).atoms(sp.Pow)):
         return None
     namespace = {**f.__globals__, "sigma": _float_sigma}
     return types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
@@ -204,15 +208,15 @@ class Compiled:
 
     @cached_property
     def _loss_p(self):
-        return _on_floats(self._loss_f)
+        return _on_floats(self._loss_f, [self.model.loss])
 
     @cached_property
     def _grad_p(self):
-        return _on_floats(self._grad_f)
+        return _on_floats(self._grad_f, self.model.gradient)
 
     @cached_property
     def _hess_p(self):
-        return _on_floats(self._hess_f)
+        return _on_floats(self._hess_f, list(self.model.hessian))
 
     @cached_property
     def _grad_mp(self):

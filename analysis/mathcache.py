@@ -3,15 +3,19 @@
 matplotlib caches parses per parser object, and each renderer (each PDF page, each figure's draw)
 makes its own parser, in a cache of 50 entries: the report's pages parsed each formula once in the
 layout and again on every page, and the figures again on each draw. A parse is a pure function of
-the formula, the font, the resolution and the ``mathtext.*`` settings, so one cache keyed by all of
-them returns what a fresh parse returns (tests/test_mathcache.py; the artifact tests compare bytes).
+the formula, the font, the resolution, the ``mathtext.*`` and ``font.*`` settings and the fonts
+matplotlib knows, so one cache keyed by all of them returns what a fresh parse returns
+(tests/test_mathcache.py; the artifact tests compare bytes). The key holds the thread too: a parse
+holds font objects, which matplotlib keeps per thread.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 import matplotlib as mpl
+from matplotlib import font_manager
 from matplotlib.mathtext import MathTextParser
 
 #: Distinct formulas kept (the report and its figures use a few hundred).
@@ -24,12 +28,19 @@ unshared_parse = getattr(MathTextParser.__dict__.get("_parse_cached"), "__wrappe
 
 @functools.cache
 def _setting_names() -> tuple[str, ...]:
-    return tuple(sorted(k for k in mpl.rcParams if k.startswith("mathtext.")))
+    return tuple(sorted(k for k in mpl.rcParams if k.startswith(("mathtext.", "font."))))
 
 
 def _settings() -> tuple:
+    """Everything besides the call's own arguments that a parse reads."""
     rc = mpl.rcParams
-    return tuple(str(rc[k]) for k in _setting_names())
+    fonts = font_manager.fontManager
+    return (
+        *(str(rc[k]) for k in _setting_names()),
+        id(fonts),
+        len(fonts.ttflist),  # fonts added at run time (addfont)
+        threading.get_ident(),
+    )
 
 
 @functools.lru_cache(CACHE_SIZE)

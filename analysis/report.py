@@ -183,6 +183,13 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
     ``r["pngs"]`` and ``r["svgs"]`` hold their tasks (returning file names). Every value is
     the one a serial run (``CANLEARN_WORKERS=1``) computes. ``tick(name)`` reports each step.
     """
+    try:
+        return _compute(out, pool, tick)
+    finally:
+        gc.unfreeze()  # what the collector skipped inside is collected as usual again
+
+
+def _compute(out: Path, pool, tick) -> dict:
     from . import backprop
     from . import figures as fg
     from .certify import certify
@@ -194,7 +201,8 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
     from .seed import seed_gradient, seed_loop
     from .training import train
 
-    # Modules, and later the proofs, stay to the end: the collector need not walk them again.
+    # Modules, and later the proofs, stay to the end: the collector need not walk them again
+    # (compute unfreezes them on its way out, so the caller's garbage is collected as usual).
     gc.freeze()
     problems = {a: preset(a) for a in PRESET_NAMES}
     none = problems["none"]
@@ -790,8 +798,13 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
             measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
             written = [name for stem in FIGURES for name in r["pngs"][stem].get()]
             tick("figures")
-            # The last SVGs draw beside the PDF, which needs only the PNGs.
-            render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+            # The last SVGs draw beside the PDF, which needs only the PNGs. The results live on
+            # past it: the collector need not walk them during its many small drawings.
+            gc.freeze()
+            try:
+                render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+            finally:
+                gc.unfreeze()
             written += [name for task in r["svgs"] for names in task.get().values() for name in names]
             written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
             tick("write")

@@ -70,7 +70,8 @@ def seed_loop(
     w0, w1 = start
     zs = np.empty((iterations, 2))
     # Flat views: two scalar stores cost less than one row store from a tuple.
-    z_flat, w_flat, changes = zs.reshape(-1), history.trajectory.reshape(-1), history.changes
+    z_flat = np.reshape(zs, -1, copy=False)  # copy=False: a view, or an error, never a silent copy
+    w_flat, changes = np.reshape(history.trajectory, -1, copy=False), history.changes
     stopped, detail = "max_iterations", ""
     bar = progress_bar(iterations, progress)
     i = 0

@@ -49,6 +49,15 @@ def test_user_files_survive_and_nothing_is_left_beside_the_folder(regenerated):
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name], "no staging folder left"
 
 
+def test_run_all_leaves_nothing_frozen_for_the_collector(regenerated):
+    """run_all freezes what lives to the end while it runs (gc.freeze); a caller's process gets
+    its collector back as it was, so garbage made meanwhile is still collected. (The session's
+    regeneration ran in this process; nothing else here freezes.)"""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+
+
 def test_every_check_of_the_main_job_passes(regenerated):
     _, summary = regenerated
     assert summary.ok, summary.text()

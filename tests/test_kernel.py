@@ -268,6 +268,11 @@ def test_a_statement_renders_once_and_stays_the_same_statement():
     assert text == type(s).text.__wrapped__(s) and tex == type(s).latex.__wrapped__(s)
     assert s.text() is text and s == twin and hash(s) == hash(twin)
     assert pickle.loads(pickle.dumps(s)).text() == text
+    # A statement forged in place (the kernel guards against those) renders anew, not from the memo.
+    forged = ForAll(domain((W1, REAL), (W2, REAL)), rel(L, ">=", sp.Rational(1, 8)))
+    kept = forged.text()
+    object.__setattr__(forged, "relation", rel(L, ">=", sp.Rational(1, 4)))
+    assert forged.text() != kept and "1/4" in forged.text()
     # Negative control: another statement renders to its own text, not a cached one.
     other = ForAll(domain((W1, REAL), (W2, REAL)), rel(L, ">", sp.Rational(1, 8)))
     assert other.text() != text and ">" in other.text()

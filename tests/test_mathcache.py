@@ -46,6 +46,26 @@ def test_settings_and_sizes_are_part_of_the_key():
     assert _cached("path", s, 12.0) is not a and _cached("path", s, 12.0).width > a.width
 
 
+def test_font_settings_and_threads_are_part_of_the_key():
+    """Negative control: the default font comes from the font.* settings, and a parse holds font
+    objects that matplotlib keeps per thread; neither may be served from another's parse."""
+    import threading
+
+    s = r"$\mathdefault{10^{3}}\ \mathregular{abc}$"
+    with mpl.rc_context({"font.sans-serif": ["DejaVu Sans"]}):
+        sans = MathTextParser("path").parse(s, 72, FontProperties())
+    with mpl.rc_context({"font.sans-serif": ["DejaVu Serif"], "font.family": "sans-serif"}):
+        serif = MathTextParser("path").parse(s, 72, FontProperties())
+    names = {g[0].fname.rsplit("/", 1)[-1] for g in serif.glyphs}
+    assert serif is not sans and any("Serif" in n for n in names), names
+    here = _cached("path", r"$x_{thread}$", 10.0)
+    there = []
+    t = threading.Thread(target=lambda: there.append(_cached("path", r"$x_{thread}$", 10.0)))
+    t.start()
+    t.join()
+    assert there[0] is not here and there[0][:3] == here[:3]  # width, height, depth
+
+
 def test_measure_parses_what_the_pdf_will_draw(tmp_path):
     """After measure, drawing the PDF parses no formula of its text anew; without it, it must."""
     info = MathTextParser._parse_cached.cache_info

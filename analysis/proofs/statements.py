@@ -8,6 +8,7 @@ here: commentary lives on steps and theorems and is not part of what the kernel 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -177,16 +178,18 @@ def rel_text(r: sp.Rel) -> str:
 
 
 def _rendered(method):
-    """Keep a statement's rendering on the (immutable) statement: the derivations, the proofs'
-    documents and the report print the same statements again and again."""
+    """Keep a statement's rendering on the statement: the derivations, the proofs' documents and
+    the report print the same statements again and again. Kept with the very field objects it was
+    rendered from, so a statement forged in place (the kernel guards against those) renders anew."""
     key = f"_{method.__name__}_rendered"
 
     @functools.wraps(method)
     def once(self) -> str:
-        d = self.__dict__
-        if key not in d:
-            d[key] = method(self)
-        return d[key]
+        parts = tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+        kept = self.__dict__.get(key)
+        if kept is None or len(kept[0]) != len(parts) or any(a is not b for a, b in zip(kept[0], parts)):
+            kept = self.__dict__[key] = (parts, method(self))
+        return kept[1]
 
     return once
 
