@@ -203,13 +203,9 @@ def latex(formula: str) -> str:
 
 @functools.cache
 def _mathtext_ok(tex: str) -> bool:
-    from matplotlib.mathtext import MathTextParser
+    from .pdfreport import sets_formula
 
-    try:
-        MathTextParser("path").parse(f"${tex}$", dpi=72)
-    except ValueError:
-        return False
-    return True
+    return sets_formula(f"${tex}$")
 
 
 def pretty(text: str) -> str:

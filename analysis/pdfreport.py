@@ -97,6 +97,17 @@ def _measure(s: str, prop: FontProperties, ismath: bool) -> float:
     return _metrics(s, prop, ismath)[0]
 
 
+def sets_formula(s: str) -> bool:
+    """Whether mathtext can set ``s`` (``$...$``). Measured as the layout measures a formula in
+    body text: most formulas in the report then find that parse done (:mod:`analysis.mathcache`)."""
+    try:
+        with mpl.rc_context(STYLE):
+            _metrics(s, _font(BODY_SIZE), True)
+    except ValueError:
+        return False
+    return True
+
+
 def _width(s: str, prop: FontProperties, math_ok: bool = True) -> float:
     """Width in points, from the font's own (unhinted) metrics, as the PDF lays the text out."""
     return _measure(s, prop, math_ok and _is_math(s)) if s else 0.0

@@ -79,3 +79,23 @@ def test_measure_parses_what_the_pdf_will_draw(tmp_path):
     before = info().misses
     pdfreport.render_pdf(unmeasured, tmp_path / "b.pdf")
     assert info().misses > before
+
+
+def test_typesetting_a_formula_parses_it_as_the_layout_will():
+    """typeset checks that mathtext sets a formula by parsing it as the body's layout measures it:
+    measuring that paragraph then parses the formula only at the size the PDF draws it, and a
+    formula mathtext cannot set stays text."""
+    from analysis.notation import typeset
+
+    info = MathTextParser._parse_cached.cache_info
+    text = typeset("where w_8103 ** 2 >= 0 holds")
+    assert "$" in text, text
+    before = info().misses
+    pdfreport.measure([Paragraph(text)])
+    assert info().misses == before + 1
+    # Negative controls: a formula not typeset first is parsed twice; one mathtext refuses is not
+    # set as math.
+    before = info().misses
+    pdfreport.measure([Paragraph(r"and $w_{8104}^2$ too")])
+    assert info().misses == before + 2
+    assert pdfreport.sets_formula(r"$w^{8105}$") and not pdfreport.sets_formula(r"$\frac{1}{$")
