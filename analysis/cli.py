@@ -393,11 +393,9 @@ def _prove(args):
 def _optimise(args):
     from functools import partial
 
-    from .parallel import call, map_tasks, start_server
+    from .parallel import call, map_tasks
 
     problems = resolve_problems(args)
-    preload = ["analysis.optimise", "analysis.proofs"]
-    start_server(preload)  # the workers' imports run beside this process's own
     from .optimise import optimise, sweep
     from .proofs import infimum
 
@@ -410,7 +408,7 @@ def _optimise(args):
     jobs = [partial(sweep, _sugar(problems[i]), boxes[k], k) for i, k in keys]
     presets = [p.name for p in problems if _is_preset(p)]
     jobs += [partial(infimum, name) for name in presets]
-    done = map_tasks(call, jobs, preload=preload)
+    done = map_tasks(call, jobs)
     found = dict(zip(keys, done))
     proved = dict(zip(presets, done[len(keys) :]))
     reports = []
@@ -423,18 +421,17 @@ def _optimise(args):
 
 
 def _dynamics(args):
-    from .parallel import map_tasks, start_server
+    from .parallel import map_tasks
 
     problems = resolve_problems(args)
-    if len(problems) > 1:
-        # The workers' imports run beside this process's own (SymPy's simplify imports its units).
-        start_server(["analysis.dynamics", "sympy.physics.units"])
     from .dynamics import dynamics
 
     # Independent problems in parallel processes, the most weights first (they take longest); the
     # reports are the ones a serial run makes, in the order asked for.
     order = sorted(range(len(problems)), key=lambda i: -problems[i].n_params)
-    done = dict(zip(order, map_tasks(dynamics, [_sugar(problems[i]) for i in order])))
+    # SymPy's simplify imports its units at its first call: imported once, before the workers fork.
+    items = [_sugar(problems[i]) for i in order]
+    done = dict(zip(order, map_tasks(dynamics, items, preload=["sympy.physics.units"])))
     return _many([done[i] for i in range(len(problems))], len(problems) == 1)
 
 

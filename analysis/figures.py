@@ -16,8 +16,10 @@ import contextlib
 import functools
 import io
 import math
+import pickle
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -61,6 +63,8 @@ __all__ = [
     "gradcheck_errors",
     "loss_landscape",
     "output_map",
+    "LaidOut",
+    "save_and_keep",
     "save_figure",
     "training_curves",
 ]
@@ -981,6 +985,10 @@ def check_figure(fig: Figure) -> Figure:
     return fig
 
 
+# set_layout_engine(None) must mean "no engine", whatever the rcParams.
+_LAYOUT_OFF = {**STYLE, "figure.autolayout": False, "figure.constrained_layout.use": False}
+
+
 @contextlib.contextmanager
 def _laid_out(fig: Figure, dpi: float):
     """Inside the block ``fig`` is laid out for ``dpi`` on an Agg canvas, its layout engine off.
@@ -993,8 +1001,7 @@ def _laid_out(fig: Figure, dpi: float):
     in the report's figures no axes edge moves by more than 1.5 pt.
     """
     canvas, own_dpi, engine = fig.canvas, fig.dpi, fig.get_layout_engine()
-    # set_layout_engine(None) must mean "no engine", whatever the rcParams.
-    with mpl.rc_context({**STYLE, "figure.autolayout": False, "figure.constrained_layout.use": False}):
+    with mpl.rc_context(_LAYOUT_OFF):
         try:
             if not isinstance(canvas, FigureCanvasAgg):
                 FigureCanvasAgg(fig)
@@ -1024,6 +1031,22 @@ def _render(fig: Figure, fmt: str, dpi: float) -> bytes:
 FORMATS = ("png", "svg")
 
 
+def _checked_formats(formats, check: bool) -> tuple[str, ...]:
+    formats = tuple(formats)
+    if not formats or set(formats) - set(FORMATS) or len(set(formats)) < len(formats):
+        raise ValueError(f"formats must be distinct, from {FORMATS}; got {formats!r}")
+    if check and "png" not in formats:
+        raise ValueError("the figure check measures the PNG's draw: check=True needs 'png' in formats")
+    return formats
+
+
+def _write(out_dir, stem: str, rendered: dict[str, bytes]) -> list[Path]:
+    paths = [Path(out_dir) / f"{stem}.{fmt}" for fmt in rendered]
+    for path, data in zip(paths, rendered.values(), strict=True):
+        atomic_write_bytes(path, data)
+    return paths
+
+
 def save_figure(
     fig: Figure, out_dir, stem: str, *, dpi: float = PNG_DPI, check: bool = True, formats=FORMATS
 ) -> list[Path]:
@@ -1035,22 +1058,48 @@ def save_figure(
     file is rendered in memory first, so a failed check or render leaves no file; each write is
     atomic.
     """
-    formats = tuple(formats)
-    if not formats or set(formats) - set(FORMATS) or len(set(formats)) < len(formats):
-        raise ValueError(f"formats must be distinct, from {FORMATS}; got {formats!r}")
-    if check and "png" not in formats:
-        raise ValueError("the figure check measures the PNG's draw: check=True needs 'png' in formats")
+    return _save(fig, out_dir, stem, dpi, check, _checked_formats(formats, check), keep=False)[0]
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A figure as :func:`save_and_keep` laid it out, pickled: :meth:`save` draws more files from it
+    as :func:`save_figure` would draw them from the figure, with no build and no layout of their own
+    (the layout is most of a figure's cost). It crosses processes: one draws the PNG, another the SVG.
+    """
+
+    pickled: bytes
+    dpi: float
+    stem: str
+
+    def save(self, out_dir, formats=("svg",)) -> list[Path]:
+        """Write ``formats`` of the figure into ``out_dir``, unchecked: :func:`save_and_keep` checked
+        the figure when it laid it out."""
+        formats = _checked_formats(formats, check=False)
+        fig = pickle.loads(self.pickled)
+        with mpl.rc_context(_LAYOUT_OFF):
+            FigureCanvasAgg(fig)
+            fig.dpi = self.dpi
+            rendered = {fmt: _render(fig, fmt, self.dpi) for fmt in formats}
+        return _write(out_dir, self.stem, rendered)
+
+
+def save_and_keep(
+    fig: Figure, out_dir, stem: str, *, dpi: float = PNG_DPI, check: bool = True, formats=("png",)
+) -> tuple[list[Path], LaidOut]:
+    """:func:`save_figure`, also returning the figure as laid out, for :meth:`LaidOut.save` to draw
+    the other files later (elsewhere) without laying it out again."""
+    return _save(fig, out_dir, stem, dpi, check, _checked_formats(formats, check), keep=True)
+
+
+def _save(fig: Figure, out_dir, stem: str, dpi: float, check: bool, formats, keep: bool):
     problems = _layout_problems(fig) if check else []
-    rendered = {}
+    rendered, kept = {}, None
     with _laid_out(fig, dpi):
         for fmt in sorted(formats, key=FORMATS.index):
             rendered[fmt] = _render(fig, fmt, dpi)
             if fmt == "png" and check:
                 _raise_problems(problems + _text_problems(fig))
-    out_dir = Path(out_dir)
-    paths = []
-    for fmt in formats:
-        path = out_dir / f"{stem}.{fmt}"
-        atomic_write_bytes(path, rendered[fmt])
-        paths.append(path)
-    return paths
+        if keep:
+            kept = LaidOut(pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL), float(dpi), stem)
+    return _write(out_dir, stem, {fmt: rendered[fmt] for fmt in formats}), kept

@@ -1,10 +1,11 @@
 """Independent analyses in parallel processes, results returned as data, in input order.
 
 Processes, not threads: the analyses are Python-bound (SymPy, small SciPy calls). Workers are
-forked from a forkserver that imports the analysis modules once, so each worker starts warm
-without inheriting the parent's threads (forking a process with threads can deadlock). Every
-task is a deterministic function of its arguments, so the results are the same values a
-serial run computes, and the artifacts made from them are byte-identical.
+forked from this process at the first task, once it has imported the tasks' modules, so each
+worker starts warm and nothing is imported twice. Forking a process that runs other threads can
+deadlock: then (and off Linux) they are forked from a server process that imports the modules
+itself. Every task is a deterministic function of its arguments, so the results are the same
+values a serial run computes, and the artifacts made from them are byte-identical.
 """
 
 from __future__ import annotations
@@ -72,33 +73,36 @@ def map_tasks(
     if n < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     n = max(1, min(n, len(items)))
-    # The forkserver imports the tasks' modules once (SymPy, SciPy: seconds), before any fork.
+    # The tasks' modules are imported once (SymPy, SciPy: seconds), before any fork.
     with TaskPool(n, preload=[*_task_modules(fn, items), *preload]) as pool:
         handles = [pool.submit(fn, x) for x in items]
         return [h.get() for h in handles]
 
 
-def start_server(preload: Iterable[str] = (), workers: int | None = None) -> None:
-    """Start the server that forks the workers, importing ``preload`` in it while this process goes
-    on with its own imports; a later :class:`TaskPool` (or :func:`map_tasks`) forks from it. With
-    one worker nothing is started. Its imports are fixed when it starts: start it with every module
-    the tasks need (a missing one is imported by each worker on its first task)."""
-    n = default_workers() if workers is None else int(workers)
-    if n > 1:
-        import multiprocessing
-        from multiprocessing import forkserver
+def _one_thread() -> bool:
+    """Whether this process runs no thread but the calling one (native threads counted too)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
-        multiprocessing.get_context("forkserver").set_forkserver_preload(sorted({__name__, *preload}))
-        # Started lazily, at a pool's first task, it would hold that task until its imports are done.
-        forkserver.ensure_running()
+
+def _start_method() -> str:
+    """``fork`` where forking this process is safe (Linux, one thread), else ``forkserver``."""
+    import sys
+
+    return "fork" if sys.platform.startswith("linux") and _one_thread() else "forkserver"
 
 
 def _worker_init() -> None:
     import gc
     import signal
 
+    # Ctrl-C is for the parent; SIGTERM stops a worker at once (a forked worker would otherwise
+    # inherit the parent's handler, which turns it into KeyboardInterrupt).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # What the server imported lives as long as the worker: the collector need not walk it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # What was imported lives as long as the worker: the collector need not walk it.
     gc.freeze()
 
 
@@ -120,8 +124,9 @@ class TaskPool:
     For work whose tasks become ready at different times (a task needing a value this process is
     still computing). Waiting tasks start highest priority first (:meth:`submit_at`), then in
     submission order; a task's arguments are pickled when it starts, so leave them unchanged. The
-    workers' imports start at once, so make the pool before this process's own heavy imports: the
-    two then run side by side. With one worker each task runs at once, in this process. A task's
+    workers start at the first task, forked from this process once it has imported ``preload``
+    (see the module's docstring; ``start_method`` says how they were started). With one worker
+    each task runs at once, in this process. A task's
     error is raised by its ``.get()``; a worker that dies (killed, out of memory) raises
     ``BrokenProcessPool`` there, and on leaving the with-block, instead of leaving the run waiting.
     Leaving the with-block waits for every task; on an error or interrupt (Ctrl-C, or SIGTERM
@@ -134,21 +139,19 @@ class TaskPool:
         if n < 1:
             raise ValueError(f"workers must be a positive integer, got {workers!r}")
         self.workers = n
-        self._pool = None
+        self._preload = tuple(preload)
+        self._pool = None  # the executor, made at the first task
+        #: "fork" or "forkserver" once the workers have started (None before, and with one worker).
+        self.start_method: str | None = None
         if n > 1:
             import itertools
-            import multiprocessing
             import threading
-            from concurrent.futures import ProcessPoolExecutor
 
-            start_server(preload, n)
-            ctx = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
             # The executor runs what it is given in order: waiting tasks stay here, so that a
             # later, more urgent task can pass them. Each completion (a callback, on whichever
             # thread completes the future) hands out the next task.
             self._lock = threading.Condition(threading.RLock())
-            self._waiting: list = []  # heap of (-priority, order, task)
+            self._waiting: list = []  # (-priority, order, task), most urgent first
             self._order = itertools.count()
             self._busy = 0
             self._closed = False
@@ -160,27 +163,45 @@ class TaskPool:
         return self.submit_at(0, fn, *args, **kwargs)
 
     def submit_at(self, priority: int, fn: Callable[..., Any], *args, **kwargs):
-        """:meth:`submit`, starting before every waiting task of lower ``priority``."""
-        if self._pool is None:
-            return _Done(fn(*args, **kwargs))
-        import heapq
+        """:meth:`submit`, starting before every waiting task of lower ``priority``.
 
+        An argument that is the handle of an earlier task of this pool stands for that task's
+        value: the task waits until those tasks are done (and fails with the first one's error).
+        """
+        if self.workers == 1:
+            args = [a.get() if isinstance(a, _Done) else a for a in args]
+            kwargs = {k: v.get() if isinstance(v, _Done) else v for k, v in kwargs.items()}
+            return _Done(fn(*args, **kwargs))
         task = _Task(self, fn, args, kwargs)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
-            heapq.heappush(self._waiting, (-priority, next(self._order), task))
+            self._waiting.append((-priority, next(self._order), task))
+            self._waiting.sort(key=lambda entry: entry[:2])
             self._dispatch()
         return task
 
     def _dispatch(self) -> None:
-        import heapq
-
         with self._lock:
-            while self._busy < self.workers and self._waiting and self._broken is None:
-                task = heapq.heappop(self._waiting)[2]
+            while self._busy < self.workers and self._broken is None:
+                # The most urgent task whose inputs are all done.
+                k = next((k for k, (*_, t) in enumerate(self._waiting) if t.ready()), None)
+                if k is None:
+                    break
+                task = self._waiting.pop(k)[2]
+                failed = next((d.future for d in task.deps if d.future.exception() is not None), None)
+                if failed is not None:  # an input failed: so does this task, without running
+                    from concurrent.futures import Future
+
+                    task.future = Future()
+                    task.future.set_exception(failed.exception())
+                    task.fn = task.args = task.kwargs = None
+                    self._lock.notify_all()
+                    continue
+                args = [a.future.result() if isinstance(a, _Task) else a for a in task.args]
+                kwargs = {k: v.future.result() if isinstance(v, _Task) else v for k, v in task.kwargs.items()}
                 try:
-                    task.future = self._pool.submit(task.fn, *task.args, **task.kwargs)
+                    task.future = self._executor().submit(task.fn, *args, **kwargs)
                 except Exception as e:  # the executor is broken (a worker died): no task can start
                     self._broken = e
                     self._lock.notify_all()
@@ -188,6 +209,23 @@ class TaskPool:
                 task.fn = task.args = task.kwargs = None  # the executor holds them now
                 self._busy += 1
                 task.future.add_done_callback(self._done)
+
+    def _executor(self):
+        if self._pool is None:
+            import importlib
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            for name in self._preload:
+                importlib.import_module(name)
+            method = _start_method()
+            ctx = multiprocessing.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(sorted({__name__, *self._preload}))
+            # With fork, the executor forks every worker at its first task, before its own thread.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init)
+            self.start_method = method
+        return self._pool
 
     def _done(self, future) -> None:
         from concurrent.futures.process import BrokenProcessPool
@@ -203,7 +241,7 @@ class TaskPool:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._pool is None:
+        if self.workers == 1:
             return
         with self._lock:
             self._closed = True
@@ -213,7 +251,8 @@ class TaskPool:
         try:
             with self._lock:
                 self._lock.wait_for(lambda: not self._waiting or self._broken is not None)
-            self._pool.shutdown(wait=True)
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
         except BaseException:  # interrupted while waiting: stop, as on any error
             self._stop()
             raise
@@ -227,6 +266,8 @@ class TaskPool:
             self._broken = self._broken or CancelledError("the pool stopped before this task started")
             self._waiting.clear()
             self._lock.notify_all()
+        if self._pool is None:
+            return
         # The executor cannot terminate its workers before Python 3.14: stop them here.
         procs = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -242,6 +283,13 @@ class _Task:
     def __init__(self, pool: TaskPool, fn, args, kwargs):
         self.pool, self.fn, self.args, self.kwargs = pool, fn, args, kwargs
         self.future = None
+        # The tasks whose values are its arguments: it starts when they are done.
+        self.deps = [a for a in (*args, *kwargs.values()) if isinstance(a, _Task)]
+        if any(d.pool is not pool for d in self.deps):
+            raise ValueError("a task's inputs must be tasks of the same pool")
+
+    def ready(self) -> bool:
+        return all(d.future is not None and d.future.done() for d in self.deps)
 
     def get(self):
         pool = self.pool

@@ -140,7 +140,12 @@ def _sigterm_as_interrupt():
 def _progress(enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(
+    class Bar(tqdm):
+        # tqdm's monitor is a thread, and the workers fork from this process: forking a process
+        # that runs threads is unsafe, so the pool would start them the slower way.
+        monitor_interval = 0
+
+    return Bar(
         total=len(STEPS),
         desc="canlearn all",
         unit="step",
@@ -162,8 +167,8 @@ def _ticker(bar, steps: tuple[str, ...]):
     return tick
 
 
-#: What the workers import once, before their first task (see :class:`analysis.parallel.TaskPool`).
-#: SymPy's units: its ``simplify`` imports them at its first call, in each worker's first dynamics.
+#: What is imported before the workers fork (see :class:`analysis.parallel.TaskPool`). SymPy's
+#: units: its ``simplify`` imports them at its first call, in each worker's first dynamics.
 PRELOAD = (
     "analysis.dynamics",
     "analysis.figures",
@@ -180,7 +185,8 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
 
     ``pool`` (a :class:`analysis.parallel.TaskPool`) takes the long tasks and the figures, while
     this process proves, trains, checks and certifies. The figures may still be drawing on return:
-    ``r["pngs"]`` and ``r["svgs"]`` hold their tasks (returning file names). Every value is
+    ``r["pngs"]`` holds their tasks (each returning the PNG's name and the figure as laid out),
+    ``r["svgs"]`` the tasks drawing the SVGs from those (returning their names). Every value is
     the one a serial run (``CANLEARN_WORKERS=1``) computes. ``tick(name)`` reports each step.
     """
     try:
@@ -208,17 +214,17 @@ def _compute(out: Path, pool, tick) -> dict:
     none = problems["none"]
     r: dict = {"problems": problems, "pngs": {}, "svgs": []}
 
-    specs: dict = {}
+    specs: dict = {}  # the PNG tasks whose SVGs are not yet asked for
 
     def draw(stem, build, *args, **kwargs):
         # The PNG (which the PDF needs) before any waiting analysis; its SVG later, see draw_svgs.
-        r["pngs"][stem] = pool.submit_at(1, _draw, out, stem, ("png",), build, *args, **kwargs)
-        specs[stem] = (build, args, kwargs)
+        r["pngs"][stem] = pool.submit_at(1, _draw, out, stem, build, *args, **kwargs)
+        specs[stem] = r["pngs"][stem]
 
     def draw_svgs():
-        # One task for the SVGs drawn so far, started when nothing else waits: one core draws
-        # them while the other finishes the analyses, then draws the PDF undisturbed.
-        r["svgs"].append(pool.submit_at(-1, _draw_svgs, out, dict(specs)))
+        # One task for the SVGs drawn so far, from their PNGs' layouts, started when nothing else
+        # waits: one core draws them while the other finishes the analyses, then draws the PDF.
+        r["svgs"].append(pool.submit_at(-1, _draw_svgs, out, *specs.values()))
         specs.clear()
 
     # Longest first (measured): tasks start in submission order.
@@ -380,21 +386,19 @@ def _valley_floors(dyn, names) -> tuple[float, ...] | None:
 FIGURES = ("landscape", "output_bound", "basins", "training", "box_trend", "gradcheck")
 
 
-def _draw(out: Path, stem: str, formats, build, *args, **kwargs) -> tuple[str, ...]:
-    """Build one figure and save it into ``out`` as ``formats``; returns the file names (a task).
-
-    The PNG is checked (see :func:`analysis.figures.save_figure`). The SVG, drawn in a task of its own
-    from the same inputs by the same code, is the same figure: that check holds for it too.
-    """
+def _draw(out: Path, stem: str, build, *args, **kwargs):
+    """Build one figure and save its PNG, checked, into ``out`` (a task); returns the file's name
+    and the figure as laid out, from which :func:`_draw_svgs` draws its SVG (the same figure: the
+    check holds for it too)."""
     from . import figures as fg
 
-    fig = build(*args, **kwargs)
-    return tuple(p.name for p in fg.save_figure(fig, out, stem, check="png" in formats, formats=formats))
+    (path,), laid = fg.save_and_keep(build(*args, **kwargs), out, stem)
+    return path.name, laid
 
 
-def _draw_svgs(out: Path, specs: dict) -> dict[str, tuple[str, ...]]:
-    """:func:`_draw` of each figure's SVG, one after another (one task)."""
-    return {stem: _draw(out, stem, ("svg",), build, *a, **kw) for stem, (build, a, kw) in specs.items()}
+def _draw_svgs(out: Path, *drawn) -> tuple[str, ...]:
+    """The SVG of each figure :func:`_draw` drew, one after another (one task); their file names."""
+    return tuple(path.name for _, laid in drawn for path in laid.save(out, ("svg",)))
 
 
 def _landscape_args(r) -> tuple[tuple, dict]:
@@ -778,9 +782,9 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
     from .parallel import TaskPool
 
     out = Path(out)
-    # The pool first: its workers import while this process does (and a bad worker count fails
-    # before the output folder is touched). Entered inside output_set: on an error its workers
-    # are stopped before the staged files are removed, so none can write there afterwards.
+    # The pool first: a bad worker count fails before the output folder is touched. Its workers
+    # fork at compute's first task, after its imports. Entered inside output_set: on an error its
+    # workers are stopped before the staged files are removed, so none can write there afterwards.
     with _sigterm_as_interrupt():
         pool = TaskPool(preload=PRELOAD)
         with output_set(out) as stage, pool, _progress(progress) as bar:
@@ -796,7 +800,7 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
             atomic_write_text(stage / "results.json", dumps(results))
             atomic_write_text(stage / "report.md", to_markdown(bl))
             measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
-            written = [name for stem in FIGURES for name in r["pngs"][stem].get()]
+            written = [r["pngs"][stem].get()[0] for stem in FIGURES]
             tick("figures")
             # The last SVGs draw beside the PDF, which needs only the PNGs. The results live on
             # past it: the collector need not walk them during its many small drawings.
@@ -805,7 +809,7 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
                 render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
             finally:
                 gc.unfreeze()
-            written += [name for task in r["svgs"] for names in task.get().values() for name in names]
+            written += [name for task in r["svgs"] for name in task.get()]
             written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
             tick("write")
     files = sorted(written)

@@ -73,6 +73,51 @@ def test_task_pool_starts_waiting_tasks_by_priority_then_in_order():
         assert urgent.get() < first.get() < second.get()  # negative control: equal priorities keep order
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_task_pool_task_on_tasks_values(workers):
+    """A task given other tasks' handles gets their values, and starts only when they are done,
+    even before more urgent tasks that wait for nothing."""
+    with TaskPool(workers=workers) as pool:
+        slow = pool.submit(_sleep_then, 0.4, 3)
+        quick = pool.submit(operator.neg, 4)
+        product = pool.submit_at(5, _product, slow, b=quick)
+        stamped = pool.submit_at(5, _after, slow)
+        free = pool.submit_at(1, time.time)
+        assert product.get() == -12
+        if workers > 1:  # negative control: the urgent task waiting for ``slow`` let ``free`` pass
+            assert free.get() < stamped.get()
+
+
+def test_task_pool_task_on_a_failed_task_fails_without_running(tmp_path):
+    with pytest.raises(ZeroDivisionError), TaskPool(workers=2) as pool:
+        bad = pool.submit(operator.truediv, 1, 0)
+        dependent = pool.submit(_touch_then, tmp_path / "ran", bad)
+        with pytest.raises(ZeroDivisionError):
+            dependent.get()
+        assert not (tmp_path / "ran").exists()
+        bad.get()
+    with TaskPool(workers=2) as a, TaskPool(workers=2) as b, pytest.raises(ValueError, match="same pool"):
+        b.submit(operator.neg, a.submit(operator.neg, 1))
+
+
+def _sleep_then(seconds, value):
+    time.sleep(seconds)
+    return value
+
+
+def _product(a, b):
+    return a * b
+
+
+def _after(value):
+    return time.time()
+
+
+def _touch_then(path, value):
+    path.touch()
+    return value
+
+
 def test_task_pool_waits_on_exit_for_tasks_never_asked_for(tmp_path):
     with TaskPool(workers=2) as pool:
         for k in range(4):
@@ -120,13 +165,68 @@ def test_task_pool_error_exit_stops_workers_and_waiting_tasks_raise():
         pool.submit(operator.neg, 2)
 
 
-def test_start_server_once_then_pools_fork_from_it():
-    from analysis.parallel import start_server
+_FORK_SCRIPT = """
+import os, signal, sys, threading, time
+from analysis.parallel import TaskPool
 
-    start_server(["analysis.seed"], workers=2)
-    with TaskPool(workers=2, preload=["analysis.seed"]) as pool:
-        assert pool.submit(operator.neg, 4).get() == -4
-    start_server(["analysis.seed"], workers=1)  # one worker: nothing to start, no error
+def imported(name):
+    return name in sys.modules
+
+def stubborn():
+    # Outlives an interrupt: only a SIGTERM that kills (its default action) stops it at once.
+    for _ in range(3):
+        try:
+            time.sleep(20)
+        except KeyboardInterrupt:
+            pass
+
+if sys.argv[1] == "thread":  # negative control: a running thread rules forking this process out
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+with TaskPool(workers=2, preload=["analysis.seed"]) as pool:
+    before = "analysis.seed" in sys.modules
+    pids = [pool.submit(os.getpid) for _ in range(3)]
+    warm = pool.submit(imported, "analysis.seed").get() if sys.argv[1] == "main" else True
+    print(pool.start_method, before, warm, os.getpid() not in {p.get() for p in pids})
+if sys.argv[1] == "main":
+    # A forked worker must still stop at SIGTERM, though this process turns it into an interrupt.
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+    t = time.monotonic()
+    try:
+        with TaskPool(workers=2) as pool:
+            pool.submit(stubborn)
+            workers = list(pool._pool._processes.values())
+            time.sleep(0.5)  # stubborn has started
+            pool.submit(divmod, 1, 0).get()
+    except ZeroDivisionError:
+        # The executor's own thread may reap a worker at the same moment: allow it that moment.
+        deadline = time.monotonic() + 10
+        while any(p.is_alive() for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        print(pool.start_method, not any(p.is_alive() for p in workers), time.monotonic() - t < 10)
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("main", "fork False True True\nfork True True"),
+        ("thread", "forkserver False True True"),
+    ],
+)
+def test_workers_fork_from_this_process_after_its_imports(case, expected):
+    """One thread: the workers fork from this process at the first task, after it has imported
+    ``preload`` (so they start with it), and stop at SIGTERM whatever handler they inherited.
+    With another thread running they start from a server instead, with the same values."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT, case], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
 
 
 def test_workers_from_the_environment(monkeypatch):

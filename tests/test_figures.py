@@ -2,6 +2,7 @@
 
 import io
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -429,6 +430,30 @@ def test_save_figure_each_format_alone_is_the_file_written_with_the_other(tmp_pa
     (svg,) = fg.save_figure(fig(), tmp_path / "s", "m", formats=("svg",), check=False)
     assert (png.read_bytes(), svg.read_bytes()) == (both[".png"], both[".svg"])
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["m.svg"]
+
+
+def test_svg_from_the_kept_layout_is_the_svg_save_figure_writes(tmp_path):
+    """``canlearn all`` draws each SVG from its PNG's layout, in another process: a pickled
+    LaidOut draws the very files save_figure writes, and the PNG is the checked one."""
+
+    def fig():
+        return fg.output_map(NONE, resolution=30)
+
+    both = {p.suffix: p.read_bytes() for p in fg.save_figure(fig(), tmp_path, "m")}
+    (png,), laid = fg.save_and_keep(fig(), tmp_path / "k", "m")
+    laid = pickle.loads(pickle.dumps(laid))
+    (svg,) = laid.save(tmp_path / "l")
+    assert (png.read_bytes(), svg.read_bytes()) == (both[".png"], both[".svg"])
+    assert sorted(p.name for p in (tmp_path / "l").iterdir()) == ["m.svg"]
+    # Negative control: another figure's layout draws another file.
+    (_,), other = fg.save_and_keep(fg.output_map(NONE, resolution=31), tmp_path / "o", "m")
+    assert other.save(tmp_path / "o2")[0].read_bytes() != both[".svg"]
+    # The check runs as in save_figure: a failing figure is refused, and nothing is written.
+    bad = fig()
+    bad.axes[0].set_title("")
+    with pytest.raises(ValueError, match="no title"):
+        fg.save_and_keep(bad, tmp_path / "bad", "m")
+    assert not (tmp_path / "bad").exists() or list((tmp_path / "bad").iterdir()) == []
 
 
 @pytest.mark.parametrize("formats", [(), ("pdf",), ("png", "png")])
