@@ -52,13 +52,24 @@ class Table:
 
 @dataclass(frozen=True)
 class Image:
-    """A PNG scaled to the text width (or down to fit a page), with a caption below."""
+    """A PNG scaled to the text width (or down to fit a page), with a caption below.
+
+    ``size``, (width, height) in pixels, is for a PNG still being drawn when the PDF starts: the
+    layout takes it on trust, and the page showing the picture waits for the file (see
+    :func:`analysis.pdfreport.render_pdf`, which checks the size against the file's).
+    """
 
     path: Path
     caption: str = ""
+    size: tuple[int, int] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "path", Path(self.path))
+        if self.size is not None:
+            size = tuple(self.size)
+            if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
+                raise ValueError(f"an image's size is (width, height) in pixels, got {self.size!r}")
+            object.__setattr__(self, "size", size)
 
 
 @dataclass(frozen=True)

@@ -1031,6 +1031,17 @@ def _render(fig: Figure, fmt: str, dpi: float) -> bytes:
 FORMATS = ("png", "svg")
 
 
+def png_size(fig: Figure, dpi: float = PNG_DPI) -> tuple[int, int]:
+    """(width, height) in pixels of the PNG :func:`save_figure` writes for ``fig`` at ``dpi``,
+    known before the PNG is drawn: the canvas's size at ``dpi``, as Agg takes it."""
+    own = fig.dpi
+    try:
+        fig.dpi = dpi
+        return fig.canvas.get_width_height(physical=True)
+    finally:
+        fig.dpi = own
+
+
 def _checked_formats(formats, check: bool) -> tuple[str, ...]:
     formats = tuple(formats)
     if not formats or set(formats) - set(FORMATS) or len(set(formats)) < len(formats):

@@ -224,8 +224,8 @@ class _Layout:
     def rect(self, x, y, w, h, *, fc="none", ec="none", lw=0.0):
         self.pages[-1].append(("rect", x, y, w, h, fc, ec, lw))
 
-    def image(self, x, y, w, h, array):
-        self.pages[-1].append(("image", x, y, w, h, array))
+    def image(self, x, y, w, h, path, size):
+        self.pages[-1].append(("image", x, y, w, h, path, size))
 
     def gap(self, h: float):
         self.y = max(self.y - h, BOTTOM) if self.y < TOP else self.y
@@ -366,9 +366,13 @@ def _read_image(path: Path):
     return imread(path)
 
 
+def _pixel_size(path: Path) -> tuple[int, int]:
+    with PILImage.open(path) as im:  # reads the header only
+        return im.size
+
+
 def _lay_image(lay: _Layout, b: Image):
-    array = _read_image(b.path)
-    h_px, w_px = array.shape[:2]
+    w_px, h_px = b.size or _pixel_size(b.path)
     prop = _font(CAPTION_SIZE, style="italic")
     caption = wrap(b.caption, prop, TEXT_W) if b.caption else []
     cap_h = sum(_height(s, prop) for s in caption) + (4.0 if caption else 0.0)
@@ -378,7 +382,7 @@ def _lay_image(lay: _Layout, b: Image):
     if h > full:  # taller than a page: shrink to fit, keeping the aspect ratio
         h, w = full, full * w_px / h_px
     lay.ensure(h + cap_h)
-    lay.image(MARGIN + (TEXT_W - w) / 2, lay.y - h, w, h, array)
+    lay.image(MARGIN + (TEXT_W - w) / 2, lay.y - h, w, h, b.path, (w_px, h_px))
     lay.y -= h + (4.0 if caption else 0.0)
     _lay_lines(lay, caption, prop, x=PAGE_W / 2, ha="center", colour="#333333")
     lay.gap(BLOCK_GAP)
@@ -482,7 +486,11 @@ def _draw_math_line(fig, pt, x, y, s, prop, ha, colour):
         )
 
 
-def _draw_page(ops, number: int, total: int) -> Figure:
+class _ImageSizeError(Exception):
+    """A picture drawn meanwhile came out another size than its Image block said."""
+
+
+def _draw_page(ops, number: int, total: int, await_image) -> Figure:
     fig = Figure(figsize=(PAGE_W / 72, PAGE_H / 72), dpi=72)
     pt = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # points from the lower-left corner
     for op in ops:
@@ -507,7 +515,11 @@ def _draw_page(ops, number: int, total: int) -> Figure:
             _, x, y, w, h, fc, ec, lw = op
             fig.add_artist(Rectangle((x, y), w, h, transform=pt, facecolor=fc, edgecolor=ec, linewidth=lw))
         else:
-            _, x, y, w, h, array = op
+            _, x, y, w, h, path, size = op
+            await_image(path)
+            array = _read_image(path)
+            if array.shape[1::-1] != size:
+                raise _ImageSizeError(path)
             ax = fig.add_axes((x / PAGE_W, y / PAGE_H, w / PAGE_W, h / PAGE_H))
             # 'none' embeds the PNG's own pixels in the PDF instead of resampling them.
             ax.imshow(array, interpolation="none", aspect="auto")
@@ -524,14 +536,29 @@ def _draw_page(ops, number: int, total: int) -> Figure:
     return fig
 
 
-def render_pdf(blocks, path) -> int:
-    """Typeset ``blocks`` as an A4 PDF at ``path``, atomically and byte-identically; return the pages."""
+def render_pdf(blocks, path, await_image=lambda path: None) -> int:
+    """Typeset ``blocks`` as an A4 PDF at ``path``, atomically and byte-identically; return the pages.
+
+    An :class:`Image` given its ``size`` may still be drawing: ``await_image(path)`` is called
+    before each page showing a picture, and returns once that file is written. The pages before
+    it are drawn meanwhile. Should the file be another size than its block said, the PDF is laid
+    out and drawn again with the file's own size, so the size given only ever saves time.
+    """
+    blocks = list(blocks)
+    try:
+        return _render_pdf(blocks, path, await_image)
+    except _ImageSizeError:
+        sized = [Image(b.path, b.caption) if isinstance(b, Image) else b for b in blocks]
+        return _render_pdf(sized, path, await_image)
+
+
+def _render_pdf(blocks, path, await_image) -> int:
     with mpl.rc_context(STYLE):
         pages = layout(blocks)
         buf = io.BytesIO()
         with PdfPages(buf, metadata=METADATA) as pdf:
             for k, ops in enumerate(pages, start=1):
-                pdf.savefig(_draw_page(ops, k, len(pages)))
+                pdf.savefig(_draw_page(ops, k, len(pages), await_image))
     atomic_write_bytes(path, buf.getvalue())
     return len(pages)
 

@@ -286,6 +286,8 @@ def _compute(out: Path, pool, tick) -> dict:
     r["optimise"] = {a: opt[a] for a in PRESET_NAMES}
     trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
     draw("box_trend", fg.box_trend, trend, infima)
+    # The PDF starts while this last figure draws: its layout needs only the picture's size.
+    r["png_sizes"] = {"box_trend": fg.png_size(fg.box_trend(trend, infima))}
     draw_svgs()
     tick("optimise")
     return r
@@ -800,15 +802,22 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
             atomic_write_text(stage / "results.json", dumps(results))
             atomic_write_text(stage / "report.md", to_markdown(bl))
             measure(bl)  # while the last figures draw: the PDF's layout then finds its text measured
-            written = [r["pngs"][stem].get()[0] for stem in FIGURES]
+            sizes = r["png_sizes"]
+            written = [r["pngs"][stem].get()[0] for stem in FIGURES if stem not in sizes]
             tick("figures")
-            # The last SVGs draw beside the PDF, which needs only the PNGs. The results live on
-            # past it: the collector need not walk them during its many small drawings.
+            # The PDF's pages are drawn while the last PNG still draws (each waits for the
+            # pictures it shows), and the last SVGs beside them. The results live on past it:
+            # the collector need not walk them during its many small drawings.
             gc.freeze()
             try:
-                render_pdf([_absolute(b, stage) for b in bl], stage / "report.pdf")
+                render_pdf(
+                    [_absolute(b, stage, sizes) for b in bl],
+                    stage / "report.pdf",
+                    await_image=lambda path: r["pngs"][path.stem].get(),
+                )
             finally:
                 gc.unfreeze()
+            written += [r["pngs"][stem].get()[0] for stem in sizes]
             written += [name for task in r["svgs"] for name in task.get()]
             written += ["proofs.md", "proofs.tex", "results.json", "report.md", "report.pdf"]
             tick("write")
@@ -816,8 +825,10 @@ def run_all(out="figures", progress: bool = True) -> AllSummary:
     return AllSummary(str(out), tuple(files), checks, results)
 
 
-def _absolute(block, out: Path):
-    return Image(out / block.path, block.caption) if isinstance(block, Image) else block
+def _absolute(block, out: Path, sizes=None):
+    if not isinstance(block, Image):
+        return block
+    return Image(out / block.path, block.caption, (sizes or {}).get(block.path.stem))
 
 
 def compare_results(new, old, path: str = "$") -> list[str]:

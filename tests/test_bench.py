@@ -222,8 +222,10 @@ def test_workers_fork_from_this_process_after_its_imports(case, expected):
     import subprocess
     import sys
 
+    # One BLAS thread, as the CLI sets it before NumPy loads: BLAS threads rule forking out too.
+    env = {**os.environ, **dict.fromkeys(THREAD_ENV, "1")}
     done = subprocess.run(
-        [sys.executable, "-c", _FORK_SCRIPT, case], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _FORK_SCRIPT, case], capture_output=True, text=True, timeout=120, env=env
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected

@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.image import imread
+from PIL import Image as PILImage
 
 from analysis import backprop, compiled, preset, seed_loop, train
 from analysis import figures as fg
@@ -557,6 +558,48 @@ def test_render_pdf_page_count(tmp_path):
     assert pr.page_count((tmp_path / "three.pdf").read_bytes()) == 3
     # Negative control: the counter does not count the page tree itself.
     assert pr.page_count(b"<< /Type /Pages /Count 2 >>") == 0
+
+
+def test_pdf_draws_its_pages_while_a_picture_is_still_drawing(tmp_path, png):
+    """A picture given its size is read only when its page is drawn (await_image first): the
+    layout and the pages before it never touch the file. The PDF is the one made with the file
+    there all along; a wrong size costs a second layout, never a different PDF."""
+    import shutil
+
+    done = pr.render_pdf(_document(png), tmp_path / "ref.pdf")
+    ref = (tmp_path / "ref.pdf").read_bytes()
+    later = tmp_path / "later.png"  # written only when the PDF asks for it
+    calls = []
+
+    def await_image(path):
+        calls.append(path)
+        if not later.exists():
+            shutil.copy(png, later)
+
+    with PILImage.open(png) as im:
+        size = im.size
+    doc = [pr.Image(later, b.caption, size) if isinstance(b, pr.Image) else b for b in _document(png)]
+    assert pr.render_pdf(doc, tmp_path / "a.pdf", await_image=await_image) == done
+    assert (tmp_path / "a.pdf").read_bytes() == ref and calls == [later]
+    # Negative control: a size other than the file's is caught, and the PDF laid out again.
+    later.unlink()
+    calls.clear()
+    wrong = [
+        pr.Image(later, b.caption, (size[0], size[1] + 40)) if isinstance(b, pr.Image) else b for b in doc
+    ]
+    assert pr.render_pdf(wrong, tmp_path / "b.pdf", await_image=await_image) == done
+    assert (tmp_path / "b.pdf").read_bytes() == ref and calls == [later, later]
+    with pytest.raises(ValueError, match="pixels"):
+        pr.Image(later, "", (0, 3))
+
+
+def test_png_size_is_the_size_save_figure_writes(tmp_path):
+    for fig in (_good_figure()[0], fg.output_map(NONE, resolution=20)):
+        fig.set_size_inches(7.1, 5.02)  # 5.02 * 150 is 752.9999999999999 in Python: Agg makes 753
+        size = fg.png_size(fig)
+        (path,) = fg.save_figure(fig, tmp_path, "f", formats=("png",))
+        with PILImage.open(path) as im:
+            assert im.size == size
 
 
 def test_layout_keeps_everything_on_the_page(png):
