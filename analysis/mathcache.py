@@ -6,12 +6,13 @@ layout and again on every page, and the figures again on each draw. A parse is a
 the formula, the font, the resolution, the ``mathtext.*`` and ``font.*`` settings and the fonts
 matplotlib knows, so one cache keyed by all of them returns what a fresh parse returns
 (tests/test_mathcache.py; the artifact tests compare bytes). The key holds the thread too: a parse
-holds font objects, which matplotlib keeps per thread.
+holds font objects, which matplotlib keeps per thread; and a forked process starts with none.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import matplotlib as mpl
@@ -55,6 +56,10 @@ def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
 
 
 _parse_cached.cache_info = _shared.cache_info
+
+# A parse holds font objects, whose file position a forked process would share with this one
+# (matplotlib empties its own font cache at a fork for that reason): a child parses anew.
+os.register_at_fork(after_in_child=_shared.cache_clear)
 
 
 def share_parses() -> bool:

@@ -65,8 +65,8 @@ def map_tasks(
 
     ``fn`` and the items must be picklable (module-level functions, ``functools.partial`` of
     them); so must the results. Put the longest tasks first: they are started in input order.
-    With one worker or one item nothing is spawned. ``preload``: more modules for the forkserver
-    to import once (those of ``fn`` and of the partials are imported anyway).
+    With one worker or one item nothing is spawned. ``preload``: more modules to import once,
+    before the workers start (those of ``fn`` and of the partials are imported anyway).
     """
     items = list(items)
     n = default_workers() if workers is None else int(workers)
@@ -79,12 +79,27 @@ def map_tasks(
         return [h.get() for h in handles]
 
 
+#: Seconds to wait for a joined thread to leave the process (an earlier pool's: Python has joined
+#: it, but the system lists it for a few more milliseconds).
+THREAD_EXIT_WAIT = 0.1
+
+
 def _one_thread() -> bool:
     """Whether this process runs no thread but the calling one (native threads counted too)."""
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
+    import threading
+    import time
+
+    deadline = time.monotonic() + THREAD_EXIT_WAIT
+    while True:
+        try:
+            if len(os.listdir("/proc/self/task")) == 1:
+                return True
+        except OSError:
+            return False
+        # A thread Python still runs, or one not a Python thread (BLAS), stays: no waiting for it.
+        if threading.active_count() > 1 or time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
 
 
 def _start_method() -> str:
@@ -168,10 +183,13 @@ class TaskPool:
         An argument that is the handle of an earlier task of this pool stands for that task's
         value: the task waits until those tasks are done (and fails with the first one's error).
         """
+        handles = [a for a in (*args, *kwargs.values()) if isinstance(a, _Task | _Done)]
+        if any(h.pool is not self for h in handles):
+            raise ValueError("a task's inputs must be tasks of the same pool")
         if self.workers == 1:
             args = [a.get() if isinstance(a, _Done) else a for a in args]
             kwargs = {k: v.get() if isinstance(v, _Done) else v for k, v in kwargs.items()}
-            return _Done(fn(*args, **kwargs))
+            return _Done(self, fn(*args, **kwargs))
         task = _Task(self, fn, args, kwargs)
         with self._lock:
             if self._closed:
@@ -189,12 +207,12 @@ class TaskPool:
                 if k is None:
                     break
                 task = self._waiting.pop(k)[2]
-                failed = next((d.future for d in task.deps if d.future.exception() is not None), None)
-                if failed is not None:  # an input failed: so does this task, without running
+                error = next(filter(None, map(_failure, task.deps)), None)
+                if error is not None:  # an input failed: so does this task, without running
                     from concurrent.futures import Future
 
                     task.future = Future()
-                    task.future.set_exception(failed.exception())
+                    task.future.set_exception(error)
                     task.fn = task.args = task.kwargs = None
                     self._lock.notify_all()
                     continue
@@ -285,8 +303,6 @@ class _Task:
         self.future = None
         # The tasks whose values are its arguments: it starts when they are done.
         self.deps = [a for a in (*args, *kwargs.values()) if isinstance(a, _Task)]
-        if any(d.pool is not pool for d in self.deps):
-            raise ValueError("a task's inputs must be tasks of the same pool")
 
     def ready(self) -> bool:
         return all(d.future is not None and d.future.done() for d in self.deps)
@@ -300,11 +316,20 @@ class _Task:
         return self.future.result()
 
 
+def _failure(task: _Task) -> BaseException | None:
+    """The error a finished task raises, if it raises one."""
+    from concurrent.futures import CancelledError
+
+    if task.future.cancelled():
+        return CancelledError("an input of this task was cancelled")
+    return task.future.exception()
+
+
 class _Done:
     """A task already run: the handle :meth:`TaskPool.submit` returns with one worker."""
 
-    def __init__(self, value):
-        self._value = value
+    def __init__(self, pool: TaskPool, value):
+        self.pool, self._value = pool, value
 
     def get(self):
         return self._value

@@ -188,6 +188,13 @@ with TaskPool(workers=2, preload=["analysis.seed"]) as pool:
     warm = pool.submit(imported, "analysis.seed").get() if sys.argv[1] == "main" else True
     print(pool.start_method, before, warm, os.getpid() not in {p.get() for p in pids})
 if sys.argv[1] == "main":
+    # Pools one after another fork each time (a joined thread lingers a moment in the system).
+    methods = set()
+    for _ in range(5):
+        with TaskPool(workers=2) as pool:
+            pool.submit(os.getpid).get()
+        methods.add(pool.start_method)
+    assert methods == {"fork"}, methods
     # A forked worker must still stop at SIGTERM, though this process turns it into an interrupt.
     def handler(signum, frame):
         raise KeyboardInterrupt

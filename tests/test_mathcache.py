@@ -99,3 +99,33 @@ def test_typesetting_a_formula_parses_it_as_the_layout_will():
     pdfreport.measure([Paragraph(r"and $w_{8104}^2$ too")])
     assert info().misses == before + 2
     assert pdfreport.sets_formula(r"$w^{8105}$") and not pdfreport.sets_formula(r"$\frac{1}{$")
+
+
+_FORKED_CHILD = """
+from analysis import mathcache
+from analysis.parallel import TaskPool
+from matplotlib.mathtext import MathTextParser
+
+def cached():
+    return mathcache._shared.cache_info().currsize
+
+mathcache.share_parses()
+MathTextParser("path").parse(r"$x_{fork}^2$", dpi=72)
+with TaskPool(workers=2) as pool:
+    print(pool.submit(cached).get() if cached() else "nothing cached here", pool.start_method)
+"""
+
+
+def test_a_forked_worker_parses_anew():
+    """A parse holds font objects whose file position a forked process would share: a worker forked
+    from a process with cached parses starts with none (negative control: the parent has one)."""
+    import os
+    import subprocess
+    import sys
+
+    from analysis.parallel import THREAD_ENV
+
+    env = {**os.environ, **dict.fromkeys(THREAD_ENV, "1")}
+    done = subprocess.run([sys.executable, "-c", _FORKED_CHILD], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "fork"]
