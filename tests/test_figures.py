@@ -566,7 +566,9 @@ def test_pdf_draws_its_pages_while_a_picture_is_still_drawing(tmp_path, png):
     there all along; a wrong size costs a second layout, never a different PDF."""
     import shutil
 
-    done = pr.render_pdf(_document(png), tmp_path / "ref.pdf")
+    document = [pr.Heading("Pictures", 1), pr.Paragraph("Before it. " * 40), pr.Image(png, "It.")]
+    document += [pr.Paragraph("After it.")]
+    done = pr.render_pdf(document, tmp_path / "ref.pdf")
     ref = (tmp_path / "ref.pdf").read_bytes()
     later = tmp_path / "later.png"  # written only when the PDF asks for it
     calls = []
@@ -578,7 +580,7 @@ def test_pdf_draws_its_pages_while_a_picture_is_still_drawing(tmp_path, png):
 
     with PILImage.open(png) as im:
         size = im.size
-    doc = [pr.Image(later, b.caption, size) if isinstance(b, pr.Image) else b for b in _document(png)]
+    doc = [pr.Image(later, b.caption, size) if isinstance(b, pr.Image) else b for b in document]
     assert pr.render_pdf(doc, tmp_path / "a.pdf", await_image=await_image) == done
     assert (tmp_path / "a.pdf").read_bytes() == ref and calls == [later]
     # Negative control: a size other than the file's is caught, and the PDF laid out again.
