@@ -214,18 +214,18 @@ def _compute(out: Path, pool, tick) -> dict:
     none = problems["none"]
     r: dict = {"problems": problems, "pngs": {}, "svgs": []}
 
-    specs: dict = {}  # the PNG tasks whose SVGs are not yet asked for
+    svgs_due: list = []  # the PNG tasks whose SVGs are not yet asked for
 
     def draw(stem, build, *args, **kwargs):
         # The PNG (which the PDF needs) before any waiting analysis; its SVG later, see draw_svgs.
         r["pngs"][stem] = pool.submit_at(1, _draw, out, stem, build, *args, **kwargs)
-        specs[stem] = r["pngs"][stem]
+        svgs_due.append(r["pngs"][stem])
 
     def draw_svgs():
         # One task for the SVGs drawn so far, from their PNGs' layouts, started when nothing else
         # waits: one core draws them while the other finishes the analyses, then draws the PDF.
-        r["svgs"].append(pool.submit_at(-1, _draw_svgs, out, *specs.values()))
-        specs.clear()
+        r["svgs"].append(pool.submit_at(-1, _draw_svgs, out, *svgs_due))
+        svgs_due.clear()
 
     # Longest first (measured): tasks start in submission order.
     by_size = sorted(PRESET_NAMES, key=lambda a: -problems[a].n_params)
