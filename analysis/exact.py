@@ -187,6 +187,11 @@ def _on_floats(f, exprs):
     return types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
 
 
+#: Batches of at most this many points are evaluated point by point (measured: below about 8
+#: points that is faster than NumPy's arrays, whose every operation has a fixed cost).
+POINTWISE_MAX = 8
+
+
 @dataclass(frozen=True, eq=False)
 class Compiled:
     """Compiled numeric loss, gradient and Hessian of a problem; vectorised over (..., n_params)."""
@@ -240,6 +245,12 @@ class Compiled:
             # One point (optimisers, root finders, ODE steps): Python floats, no stacking.
             with contextlib.suppress(ArithmeticError):  # where NumPy gives inf or nan: below
                 out = np.array(p(*w.tolist()), dtype=float).reshape(shape)
+        elif p is not None and w.size <= POINTWISE_MAX * w.shape[-1]:
+            # A few points (descent's last starts): point by point, the same values, since a
+            # batch's fixed cost (tens of microseconds) is more than a few points' arithmetic.
+            with contextlib.suppress(ArithmeticError):
+                rows = [p(*x) for x in w.reshape(-1, w.shape[-1]).tolist()]
+                out = np.array(rows, dtype=float).reshape(w.shape[:-1] + shape)
         if out is None:
             # At huge weights a float intermediate overflows (W2**2 = inf, times sigma' = 0 gives
             # nan) although the value is finite: such points are redone in mpmath below, so no warning.

@@ -173,6 +173,13 @@ class TaskPool:
             # Why no task can start any more: a dead worker, or the pool stopped on an error.
             self._broken: BaseException | None = None
 
+    def start(self) -> None:
+        """Import ``preload`` now (the workers still fork at the first task), e.g. while the caller
+        has the collector paused; with one worker, nothing."""
+        if self.workers > 1:
+            with self._lock:
+                self._executor()
+
     def submit(self, fn: Callable[..., Any], *args, **kwargs):
         """Start ``fn(*args, **kwargs)`` (picklable, like :func:`map_tasks`'s); returns its handle."""
         return self.submit_at(0, fn, *args, **kwargs)

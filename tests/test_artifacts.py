@@ -56,6 +56,7 @@ def test_run_all_leaves_nothing_frozen_for_the_collector(regenerated):
     import gc
 
     assert gc.get_freeze_count() == 0
+    assert gc.isenabled(), "the collector, paused during the imports, runs again"
 
 
 def test_every_check_of_the_main_job_passes(regenerated):
@@ -284,3 +285,13 @@ def test_kills_during_the_write_phase_never_leave_a_mixed_set(tmp_path):
     _write_set(out, 99)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "stale staging folders are cleaned"
     assert (out / USER_FILE).read_text() == "mine"
+
+
+def test_figures_are_listed_in_the_order_the_report_shows_them(regenerated):
+    import re
+
+    from analysis import report
+
+    out, _ = regenerated
+    shown = re.findall(r"!\[[^\]]*\]\(([\w-]+)\.png\)", (out / "report.md").read_text())
+    assert tuple(shown) == report.FIGURES

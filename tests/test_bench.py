@@ -195,6 +195,13 @@ if sys.argv[1] == "main":
             pool.submit(os.getpid).get()
         methods.add(pool.start_method)
     assert methods == {"fork"}, methods
+    # start() imports the preload at once; the workers still fork at the first task, with it.
+    import multiprocessing
+    with TaskPool(workers=2, preload=["colorsys"]) as pool:
+        assert "colorsys" not in sys.modules
+        pool.start()
+        assert "colorsys" in sys.modules and not multiprocessing.active_children()
+        assert pool.submit(imported, "colorsys").get() and pool.start_method == "fork"
     # A forked worker must still stop at SIGTERM, though this process turns it into an interrupt.
     def handler(signum, frame):
         raise KeyboardInterrupt
@@ -279,6 +286,35 @@ def test_one_point_fast_path_equals_the_batched_values(arch):
         assert c.point_gradient(w).tobytes() == c.gradient(w).tobytes()
     with pytest.raises(InputError, match="finite"):  # what it does not check, loss still refuses
         c.point_loss(np.full(c.problem.n_params, np.nan))
+
+
+@pytest.mark.parametrize("arch", ["none", "both"])
+def test_small_batches_point_by_point_equal_the_batched_values(arch):
+    from analysis.exact import POINTWISE_MAX, Compiled
+
+    c = compiled(preset(arch))
+    n = c.problem.n_params
+    rng = np.random.default_rng(4)
+    pts = rng.normal(0.0, 4.0, (960, n))
+    pts[::7] *= np.array([1e150, 1.0] * n)[:n]  # overflowing intermediates, redone exactly
+    for f in (c.loss, c.gradient, c.hessian):
+        batched = f(pts)
+        for k in (2, 3, POINTWISE_MAX):
+            small = np.concatenate([f(pts[i : i + k]) for i in range(0, len(pts), k)])
+            assert small.tobytes() == batched.tobytes(), (f.__name__, k)
+        # Any leading shape, and no point at all.
+        grid = batched[:6].reshape((2, 3) + batched.shape[1:])
+        assert f(pts[:6].reshape(2, 3, n)).tobytes() == grid.tobytes()
+        assert f(pts[:0]).shape == batched[:0].shape
+    # The route is taken (a count of the one-point calls): up to POINTWISE_MAX points, not above.
+    fresh = Compiled(c.problem, c.model)
+    calls = []
+    one = fresh._loss_p
+    fresh.__dict__["_loss_p"] = lambda *w: calls.append(1) or one(*w)
+    fresh.loss(pts[:POINTWISE_MAX])
+    assert len(calls) == POINTWISE_MAX
+    fresh.loss(pts[: POINTWISE_MAX + 1])
+    assert len(calls) == POINTWISE_MAX, "a larger batch runs as one array"
 
 
 def test_numpy_backend_is_the_compiled_gradient():
