@@ -261,6 +261,16 @@ def test_thread_limit_is_too_late_once_numpy_is_loaded():
     assert limit_blas_threads(env) is False and env == {}  # NumPy is loaded in this process
 
 
+@pytest.mark.xdist_group("guard")
+def test_xdist_groups_take_effect(request):
+    """Under ``make test`` (pytest-xdist, --dist loadgroup) a group's tests share one worker, so the
+    full regeneration runs once: its tests get the group in their node id. (pytest 9.2 with
+    pytest-xdist 3.8 silently dropped it, and the regeneration ran on both workers.)"""
+    if not hasattr(request.config, "workerinput") or not request.config.getvalue("loadgroup"):
+        pytest.skip("not under pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@guard"), request.node.nodeid
+
+
 def test_thread_env_names_only_thread_counts():
     # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be tuned on a machine: never touched here.
     assert all(name.endswith("_NUM_THREADS") for name in THREAD_ENV)

@@ -17,6 +17,9 @@ from analysis.tolerances import KKT_ATOL, MP_DPS
 
 BOXES = (5, 10, 20)
 
+# One worker runs this module (pytest-xdist), so its fixture (every method on every box) is made once.
+pytestmark = pytest.mark.xdist_group("optimise")
+
 
 @pytest.fixture(scope="module")
 def none_report():

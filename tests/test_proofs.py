@@ -14,6 +14,9 @@ from analysis.backprop import loss
 from analysis.network import PRESET_NAMES, preset
 from analysis.proofs import ProofReport, infimum, prove, render_latex, render_markdown
 
+# One worker runs this module (pytest-xdist), so its fixture (every preset proved: seconds) is made once.
+pytestmark = pytest.mark.xdist_group("proofs")
+
 EXPECTED = {  # the theorems each preset's report must contain, proved
     "none": {"T1", "T2", "T3", "T4", "T7"},
     "hidden": {"T5", "T7"},
