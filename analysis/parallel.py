@@ -178,6 +178,8 @@ class TaskPool:
         has the collector paused; with one worker, nothing."""
         if self.workers > 1:
             with self._lock:
+                if self._closed:
+                    raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
                 self._executor()
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs):

@@ -163,6 +163,8 @@ def test_task_pool_error_exit_stops_workers_and_waiting_tasks_raise():
         running[0].get()
     with pytest.raises(RuntimeError, match="no more tasks"):
         pool.submit(operator.neg, 2)
+    with pytest.raises(RuntimeError, match="no more tasks"):
+        pool.start()
 
 
 _FORK_SCRIPT = """
