@@ -369,9 +369,12 @@ def _many(reports, single: bool):
 
 
 def _prove(args):
-    from .proofs import prove, render_latex, render_markdown
+    from .parallel import collector_paused
 
-    problems = resolve_problems(args)
+    with collector_paused():  # imports
+        from .proofs import prove, render_latex, render_markdown
+
+        problems = resolve_problems(args)
     for p in problems:
         if not _is_preset(p):
             raise UsageError(
@@ -393,11 +396,12 @@ def _prove(args):
 def _optimise(args):
     from functools import partial
 
-    from .parallel import call, map_tasks
+    from .parallel import call, collector_paused, map_tasks
 
-    problems = resolve_problems(args)
-    from .optimise import optimise, sweep
-    from .proofs import infimum
+    with collector_paused():  # imports
+        problems = resolve_problems(args)
+        from .optimise import optimise, sweep
+        from .proofs import infimum
 
     boxes = tuple(args.boxes)
     # One task per (problem, box), the most weights first, and one per proved infimum (presets only
@@ -421,10 +425,11 @@ def _optimise(args):
 
 
 def _dynamics(args):
-    from .parallel import map_tasks
+    from .parallel import collector_paused, map_tasks
 
-    problems = resolve_problems(args)
-    from .dynamics import dynamics
+    with collector_paused():  # imports
+        problems = resolve_problems(args)
+        from .dynamics import dynamics
 
     # Independent problems in parallel processes, the most weights first (they take longest); the
     # reports are the ones a serial run makes, in the order asked for.

@@ -10,6 +10,7 @@ values a serial run computes, and the artifacts made from them are byte-identica
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -39,6 +40,22 @@ def limit_blas_threads(environ=None) -> bool:
     for name in THREAD_ENV:
         env.setdefault(name, "1")
     return True
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """The cyclic garbage collector off inside, then back as it was: for imports, whose objects
+    live to the end, so that a collection during them frees nothing (measured: about 0.4 s of the
+    2.5 s ``canlearn all`` imports)."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def default_workers() -> int:
@@ -243,8 +260,9 @@ class TaskPool:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            for name in self._preload:
-                importlib.import_module(name)
+            with collector_paused():
+                for name in self._preload:
+                    importlib.import_module(name)
             method = _start_method()
             ctx = multiprocessing.get_context(method)
             if method == "forkserver":

@@ -25,6 +25,7 @@ from .document import Code, Heading, Image, Paragraph, Table
 from .io import atomic_write_text, dumps, output_set
 from .network import PRESET_NAMES, preset
 from .notation import pretty, typeset
+from .parallel import collector_paused
 
 if TYPE_CHECKING:
     from .certify import CertifyResult
@@ -196,13 +197,10 @@ def compute(out: Path, pool, tick=lambda name: None) -> dict:
 
 
 def _compute(out: Path, pool, tick) -> dict:
-    # Imports make objects that live to the end, so a collection during them frees nothing (it
-    # took about 0.4 s of 2.5 s): the collector waits until they are done. Modules, and later the
+    # The collector waits while the modules import (see collector_paused). They, and later the
     # proofs, are then frozen: the collector need not walk them again (compute unfreezes them on
     # its way out, so the caller's garbage is collected as usual).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         from . import backprop
         from . import figures as fg
         from .certify import certify
@@ -216,9 +214,6 @@ def _compute(out: Path, pool, tick) -> dict:
 
         pool.start()  # the workers' modules too (they fork, warm, at the first task)
         gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
     problems = {a: preset(a) for a in PRESET_NAMES}
     none = problems["none"]
     r: dict = {"problems": problems, "pngs": {}, "svgs": []}

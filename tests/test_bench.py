@@ -258,6 +258,28 @@ def test_workers_from_the_environment(monkeypatch):
         map_tasks(operator.neg, [1, 2], workers=0)
 
 
+def test_collector_paused_restores_the_collector_as_it_was():
+    import gc
+
+    from analysis.parallel import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "the inner block leaves it paused for the outer one"
+        divmod(1, 0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector the caller had off stays off"
+    finally:
+        gc.enable()
+
+
 def test_thread_limit_is_too_late_once_numpy_is_loaded():
     env = {}
     assert limit_blas_threads(env) is False and env == {}  # NumPy is loaded in this process
