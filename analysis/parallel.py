@@ -195,9 +195,12 @@ class TaskPool:
         has the collector paused; with one worker, nothing."""
         if self.workers > 1:
             with self._lock:
-                if self._closed:
-                    raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
+                self._check_open()
                 self._executor()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs):
         """Start ``fn(*args, **kwargs)`` (picklable, like :func:`map_tasks`'s); returns its handle."""
@@ -218,8 +221,7 @@ class TaskPool:
             return _Done(self, fn(*args, **kwargs))
         task = _Task(self, fn, args, kwargs)
         with self._lock:
-            if self._closed:
-                raise RuntimeError("this TaskPool's with-block has ended: it takes no more tasks")
+            self._check_open()
             self._waiting.append((-priority, next(self._order), task))
             self._waiting.sort(key=lambda entry: entry[:2])
             self._dispatch()

@@ -216,7 +216,7 @@ def _compute(out: Path, pool, tick) -> dict:
         gc.freeze()
     problems = {a: preset(a) for a in PRESET_NAMES}
     none = problems["none"]
-    r: dict = {"problems": problems, "pngs": {}, "svgs": []}
+    r: dict = {"problems": problems, "pngs": {}, "png_sizes": {}, "svgs": []}
 
     svgs_due: list = []  # the PNG tasks whose SVGs are not yet asked for
 
@@ -224,6 +224,12 @@ def _compute(out: Path, pool, tick) -> dict:
         # The PNG (which the PDF needs) before any waiting analysis; its SVG later, see draw_svgs.
         r["pngs"][stem] = pool.submit_at(1, _draw, out, stem, build, *args, **kwargs)
         svgs_due.append(r["pngs"][stem])
+
+    def draw_sized(stem, build, *args, **kwargs):
+        # Built here for its pixel size, which lets the PDF start while the task draws it.
+        fig = build(*args, **kwargs)
+        r["png_sizes"][stem] = fg.png_size(fig)
+        draw(stem, _built, fig)
 
     def draw_svgs():
         # One task for the SVGs drawn so far, from their PNGs' layouts, started when nothing else
@@ -289,9 +295,7 @@ def _compute(out: Path, pool, tick) -> dict:
             measure(typeset_blocks(_optimise_blocks(a, opt[a])))
     r["optimise"] = {a: opt[a] for a in PRESET_NAMES}
     trend = {a: [(run.box, run.loss_mp) for run in o.best_per_box()] for a, o in r["optimise"].items()}
-    draw("box_trend", fg.box_trend, trend, infima)
-    # The PDF starts while this last figure draws: its layout needs only the picture's size.
-    r["png_sizes"] = {"box_trend": fg.png_size(fg.box_trend(trend, infima))}
+    draw_sized("box_trend", fg.box_trend, trend, infima)  # the last figure: the PDF starts beside it
     draw_svgs()
     tick("optimise")
     return r
@@ -400,6 +404,11 @@ def _draw(out: Path, stem: str, build, *args, **kwargs):
 
     (path,), laid = fg.save_and_keep(build(*args, **kwargs), out, stem)
     return path.name, laid
+
+
+def _built(fig):
+    """The figure itself: :func:`_draw`'s ``build`` for a figure built in the calling process."""
+    return fig
 
 
 def _draw_svgs(out: Path, *drawn) -> tuple[str, ...]:
